@@ -1,0 +1,82 @@
+"""The publisher catalogue: a validated YAML list of sources (publishers are data)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from connectors.registry import kinds
+
+DEFAULT_CATALOG = Path(__file__).with_name("sources.yaml")
+JURISDICTIONS_HINT = "e.g. CN, CN-GD-SZ, INTL, US, EU"
+
+
+class CatalogError(ValueError):
+    """The catalogue file cannot be used; the message names the entry."""
+
+
+class Source(BaseModel):
+    """One publisher: the fields every kind shares, plus its kind's validated options."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    kind: str
+    url: str = Field(pattern=r"^https?://[^\s/]+")
+    name: str | None = None
+    issuer: str | None = None
+    jurisdiction: str = Field(default="CN", pattern=r"^[A-Z]{2,4}(-[A-Z0-9]{1,3}){0,2}$")
+    enabled: bool = True
+    schedule: str | None = None
+    options: Any = None
+
+    @property
+    def origin(self) -> str:
+        scheme, rest = self.url.split("://", 1)
+        return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+_COMMON = set(Source.model_fields) - {"options"}
+
+
+def parse_entry(entry: Any, position: int) -> Source:
+    """Validate one catalogue entry, naming it in any error."""
+    if not isinstance(entry, dict):
+        raise CatalogError(f"entry #{position}: expected a mapping, got {type(entry).__name__}")
+    ident = entry.get("id", f"#{position}")
+    kind = kinds().get(str(entry.get("kind")))
+    if kind is None:
+        raise CatalogError(f"source {ident}: unknown kind {entry.get('kind')!r} "
+                           f"(known: {', '.join(sorted(kinds()))})")
+    common = {k: v for k, v in entry.items() if k in _COMMON}
+    extra = {k: v for k, v in entry.items() if k not in _COMMON}
+    try:
+        options = kind.options.model_validate(extra)
+        return Source.model_validate({**common, "options": options})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}"
+                             for e in exc.errors())
+        raise CatalogError(f"source {ident}: {problems}") from None
+
+
+def load_catalog(path: str | os.PathLike[str] | None = None) -> list[Source]:
+    """Load and validate a catalogue (default: $REGWATCH_CATALOG or connectors/sources.yaml)."""
+    path = Path(path or os.environ.get("REGWATCH_CATALOG") or DEFAULT_CATALOG)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CatalogError(f"cannot read catalogue {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"catalogue {path} is not valid YAML: {exc}") from None
+    if not isinstance(data, list):
+        raise CatalogError(f"catalogue {path}: expected a list of sources")
+    sources = [parse_entry(entry, i + 1) for i, entry in enumerate(data)]
+    seen: set[str] = set()
+    for source in sources:
+        if source.id in seen:
+            raise CatalogError(f"source {source.id}: duplicate id")
+        seen.add(source.id)
+    return sources

@@ -1,0 +1,73 @@
+"""HTML helpers shared by the kinds that read pages: parsing, text, links, attachments."""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from connectors.items import Attachment
+
+_ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|wps|zip|rar|7z|xlsx?|ofd|txt)$", re.I)
+_SPACE = re.compile(r"[ \t\r\f\v\u3000\xa0]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+def parse(text: str) -> lxml.html.HtmlElement:
+    """Parse an HTML page or fragment, never raising on markup errors."""
+    parser = lxml.html.HTMLParser(recover=True, no_network=True, huge_tree=False)
+    root = lxml.html.fromstring(text or "<html></html>", parser=parser)
+    return root
+
+
+def text_of(el: etree._Element | None) -> str:
+    """Return an element's visible text with whitespace folded."""
+    if el is None:
+        return ""
+    for junk in el.xpath(".//script|.//style"):
+        junk.drop_tree()
+    raw = "\n".join(part for part in el.itertext())
+    return _BLANK_LINES.sub("\n", _SPACE.sub(" ", raw)).strip()
+
+
+def first(root: etree._Element, selector: str) -> etree._Element | None:
+    """Return the first element matching a CSS selector, or None."""
+    found = root.cssselect(selector)
+    return found[0] if found else None
+
+
+def meta(root: etree._Element, name: str) -> str | None:
+    """Return the content of <meta name=...>, or None."""
+    found = root.xpath("//meta[@name=$n]/@content", n=name)
+    return found[0].strip() if found else None
+
+
+def attachments(el: etree._Element | None, base: str) -> tuple[Attachment, ...]:
+    """Return the links in el that point to documents (PDF, DOC, WPS, ZIP …)."""
+    if el is None:
+        return ()
+    out: dict[str, Attachment] = {}
+    for a in el.xpath(".//a[@href]"):
+        url = urljoin(base, a.get("href").strip())
+        if _is_document(url):
+            name = text_of(a) or _file_name(url)
+            out.setdefault(url, Attachment(url=url, name=name))
+    return tuple(out.values())
+
+
+def _is_document(url: str) -> bool:
+    parts = urlsplit(url)
+    if _ATTACHMENT_EXT.search(parts.path):
+        return True
+    # Download endpoints without an extension carry the file name in the query.
+    return any(_ATTACHMENT_EXT.search(v) for vs in parse_qs(parts.query).values() for v in vs)
+
+
+def _file_name(url: str) -> str:
+    parts = urlsplit(url)
+    for values in parse_qs(parts.query).values():
+        for v in values:
+            if _ATTACHMENT_EXT.search(v):
+                return unquote(v.rsplit("/", 1)[-1])
+    return unquote(parts.path.rsplit("/", 1)[-1])

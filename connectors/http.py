@@ -1,0 +1,217 @@
+"""The one HTTP client every connector uses: bounded, polite, honest about failures."""
+from __future__ import annotations
+
+import codecs
+import re
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any, Mapping
+
+import httpx
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from connectors.errors import SourceBlocked, SourceUnavailable
+
+USER_AGENT = "regwatch/0.1 (+standards-alerting; polite poller; contact via project README)"
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
+# GB2312 and GBK labels are routinely wrong about the characters actually used; GB18030 is
+# a strict superset of both, so decoding with it never loses a character they could hold.
+_GB_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030"}
+_CHALLENGES = (
+    (re.compile(rb"wzwschallenge|WZWSREL|wzwsquestion", re.I), "WZWS JavaScript challenge"),
+    (re.compile("请开启JavaScript并刷新该页".encode()), "JavaScript challenge page"),
+    (re.compile("WEB 应用防火墙|Web应用防火墙".encode()), "web application firewall page"),
+)
+
+
+@dataclass(frozen=True)
+class HttpOptions:
+    """Limits for one publisher's requests."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    total_timeout: float = 60.0
+    max_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    attempts: int = 3
+    max_retry_after: float = 60.0
+    user_agent: str = USER_AGENT
+
+
+@dataclass(frozen=True)
+class Response:
+    """A complete, size-checked answer; `url` is the publisher's real URL."""
+
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+    elapsed: float = 0.0
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def text(self) -> str:
+        return decode(self.content, self.headers.get("content-type", ""))
+
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.text)
+
+
+class _Retryable(SourceUnavailable):
+    def __init__(self, message: str, *, url: str, retry_after: float | None = None) -> None:
+        super().__init__(message, url=url)
+        self.retry_after = retry_after
+
+
+@dataclass
+class HttpClient:
+    """httpx with timeouts, a size cap, retries, conditional GET and origin rebasing.
+
+    `rebase` maps a publisher origin (``https://www.miit.gov.cn``) to the base URL that
+    really serves it (a replay server in tests and the demo); connectors keep working with
+    the publisher's real URLs, so the notices we index link to the real site.
+    """
+
+    options: HttpOptions = field(default_factory=HttpOptions)
+    rebase: Mapping[str, str] = field(default_factory=dict)
+    bytes_received: int = 0
+
+    def __post_init__(self) -> None:
+        o = self.options
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(o.read_timeout, connect=o.connect_timeout),
+            follow_redirects=True,
+            max_redirects=o.max_redirects,
+            headers={"User-Agent": o.user_agent, "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"},
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def wire_url(self, url: str) -> str:
+        """Return the URL actually requested for a publisher URL."""
+        for origin, base in self.rebase.items():
+            if url.startswith(origin):
+                return base.rstrip("/") + url[len(origin):]
+        return url
+
+    def get(self, url: str, *, params: Mapping[str, str] | None = None,
+            headers: Mapping[str, str] | None = None) -> Response:
+        """GET with retries on timeouts, 5xx and 429; raise a typed error otherwise."""
+        retrying = Retrying(
+            retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
+            stop=stop_after_attempt(self.options.attempts),
+            wait=self._wait,
+            reraise=True,
+        )
+        try:
+            return retrying(self._get_once, url, params, headers)
+        except _Retryable as exc:
+            raise SourceUnavailable(str(exc).rsplit(" (", 1)[0], url=url) from None
+
+    def _wait(self, state: Any) -> float:
+        exc = state.outcome.exception()
+        backoff = wait_exponential_jitter(initial=0.5, max=10)(state)
+        if isinstance(exc, _Retryable) and exc.retry_after is not None:
+            return min(max(exc.retry_after, backoff), self.options.max_retry_after)
+        return backoff
+
+    def _get_once(self, url: str, params: Mapping[str, str] | None,
+                  headers: Mapping[str, str] | None) -> Response:
+        start = time.monotonic()
+        try:
+            with self._client.stream("GET", self.wire_url(url), params=params, headers=headers) as r:
+                content = self._read_capped(r, url, start)
+                status, resp_headers = r.status_code, r.headers
+        except httpx.TooManyRedirects:
+            raise SourceUnavailable(f"more than {self.options.max_redirects} redirects", url=url) from None
+        except httpx.TimeoutException as exc:
+            raise _Retryable(f"timed out ({type(exc).__name__})", url=url) from None
+        except httpx.TransportError as exc:
+            raise _Retryable(f"network error: {type(exc).__name__}: {exc}", url=url) from None
+        response = Response(url, status, dict(resp_headers), content, time.monotonic() - start)
+        return self._check(response)
+
+    def _read_capped(self, r: httpx.Response, url: str, start: float) -> bytes:
+        # Count decoded bytes as they stream, so a gzip bomb is stopped at the cap too.
+        chunks, size = [], 0
+        try:
+            for chunk in r.iter_bytes():
+                size += len(chunk)
+                if size > self.options.max_bytes:
+                    raise SourceUnavailable(f"response larger than {self.options.max_bytes} bytes", url=url)
+                if time.monotonic() - start > self.options.total_timeout:
+                    raise _Retryable(f"response took longer than {self.options.total_timeout:.0f}s", url=url)
+                chunks.append(chunk)
+        finally:
+            self.bytes_received += r.num_bytes_downloaded
+        return b"".join(chunks)
+
+    def _check(self, r: Response) -> Response:
+        if r.status == 429 or r.status >= 500:
+            raise _Retryable(f"HTTP {r.status}", url=r.url, retry_after=_retry_after(r.headers))
+        if r.status == 412:
+            raise SourceBlocked("HTTP 412 JavaScript challenge", url=r.url)
+        if r.status >= 400:
+            raise SourceUnavailable(f"HTTP {r.status}", url=r.url)
+        for pattern, what in _CHALLENGES:
+            if pattern.search(r.content[:20000]):
+                raise SourceBlocked(f"anti-bot answer: {what}", url=r.url)
+        return r
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _charset_of(content_type: str) -> str | None:
+    match = re.search(r"charset=([\w\-]+)", content_type, re.I)
+    return match.group(1) if match else None
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    name = _GB_ALIASES.get(name.lower(), name.lower())
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode(content: bytes, content_type: str = "") -> str:
+    """Decode a body: BOM, then header charset, then <meta>, then UTF-8, then GB18030."""
+    # A BOM outranks the header, as browsers do: servers mislabel, a BOM never lies.
+    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                      (codecs.BOM_UTF16_BE, "utf-16")):
+        if content.startswith(bom):
+            return content.decode(name, errors="replace")
+    meta = _META_CHARSET.search(content[:4096])
+    for candidate in (_charset_of(content_type), meta.group(1).decode() if meta else None):
+        codec = _codec(candidate)
+        if codec:
+            return content.decode(codec, errors="replace")
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        return content.decode("gb18030", errors="replace")

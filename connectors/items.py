@@ -1,0 +1,30 @@
+"""The record a connector hands to the transforms: what the publisher said, unparsed."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Attachment:
+    url: str
+    name: str
+
+
+@dataclass(frozen=True)
+class FetchedItem:
+    """One notice as listed (and, when new, as its detail page shows it).
+
+    Dates stay as the publisher wrote them (``2026-09-19``, epoch milliseconds, ``2026年9月19日``):
+    parsing them is a transform, so it is pure and table-tested in one place.
+    """
+
+    source_id: str
+    url: str
+    title: str
+    published: str | None = None
+    summary: str = ""
+    body: str = ""
+    issuer: str | None = None
+    deadline: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    warnings: tuple[str, ...] = field(default=())

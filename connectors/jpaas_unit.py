@@ -1,0 +1,131 @@
+"""TRS "jpaas" unit API (MIIT, SAMR, CNCA): a JS-shell list page whose script tag names the API.
+
+The list page carries ``<script parseType="buildstatic" url="/api-gateway/…/unit"
+querydata="{'webId':'…',…}">``; a GET of that URL with the querydata as the query string
+answers JSON whose ``data.html`` is the list as an HTML fragment. Detail pages are static.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from urllib.parse import urljoin
+
+from pydantic import BaseModel, ConfigDict
+
+from connectors import html
+from connectors.catalog import Source
+from connectors.errors import ConnectorError, SourceChanged
+from connectors.http import HttpClient
+from connectors.items import FetchedItem
+from connectors.registry import Seen, register
+
+# CNCA's templates spell the attribute value "bulidstatic" (sic).
+_PARSE_TYPES = ("buildstatic", "bulidstatic")
+
+
+class JpaasOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    script_selector: str | None = None
+    item_selector: str = "li"
+    date_selector: str = "span.fr, span"
+    deadline_selector: str | None = "span.endtime"
+    body_selector: str = "#con_con"
+    source_selector: str | None = None
+    fetch_detail: bool = True
+
+
+@register("jpaas-unit", JpaasOptions)
+def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
+    """Read the list through the unit API, then detail pages of items not seen before."""
+    opts: JpaasOptions = source.options
+    page = http.get(source.url)
+    api_url, params = find_unit_call(page.text, source.url, opts.script_selector)
+    answer = http.get(api_url, params=params, headers={"Referer": source.url})
+    items = parse_list(fragment_of(answer.text, api_url), source, opts)
+    if not opts.fetch_detail:
+        return items
+    return [item if seen(item.url) else _with_detail(item, http, opts) for item in items]
+
+
+def find_unit_call(page: str, page_url: str, selector: str | None = None) -> tuple[str, dict[str, str]]:
+    """Return the unit API URL and its query parameters from a list page's script tag."""
+    root = html.parse(page)
+    scripts = root.cssselect(selector) if selector else [
+        s for s in root.xpath("//script[@querydata and @url]")
+        if (s.get("parsetype") or "").lower() in _PARSE_TYPES]
+    scripts = [s for s in scripts if s.get("url") and s.get("querydata")]
+    if not scripts:
+        raise SourceChanged("list page has no jpaas script tag with url and querydata", url=page_url)
+    tag = scripts[0]
+    try:
+        query = json.loads(tag.get("querydata").replace("'", '"'))
+    except json.JSONDecodeError:
+        raise SourceChanged("jpaas querydata is not a readable object", url=page_url) from None
+    if not isinstance(query, dict):
+        raise SourceChanged("jpaas querydata is not an object", url=page_url)
+    params = {"parseType": tag.get("parsetype") or "buildstatic"}
+    params.update({k: "null" if v is None else str(v) for k, v in query.items()})
+    return urljoin(page_url, tag.get("url")), params
+
+
+def fragment_of(body: str, api_url: str) -> str:
+    """Return the HTML fragment inside a unit API answer."""
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise SourceChanged(f"unit API answered malformed JSON ({exc.msg} at {exc.pos})",
+                            url=api_url) from None
+    fragment = data.get("data", {}).get("html") if isinstance(data, dict) and isinstance(
+        data.get("data"), dict) else None
+    if not isinstance(fragment, str):
+        raise SourceChanged("unit API answer has no data.html", url=api_url)
+    return fragment
+
+
+def parse_list(fragment: str, source: Source, opts: JpaasOptions) -> list[FetchedItem]:
+    """Turn the list fragment into items; filler rows without a link are dropped."""
+    root = html.parse(f"<div>{fragment}</div>")
+    items: dict[str, FetchedItem] = {}
+    for row in root.cssselect(opts.item_selector):
+        link = html.first(row, "a[href]")
+        if link is None:
+            continue
+        url = urljoin(source.url, link.get("href").strip())
+        text = html.text_of(link)
+        title = link.get("title") if (not text or text.endswith(("…", "..."))) and link.get(
+            "title") else text
+        deadline = html.first(row, opts.deadline_selector) if opts.deadline_selector else None
+        date = next((html.text_of(s) for s in row.cssselect(opts.date_selector)
+                     if s is not deadline and html.text_of(s)), None)
+        items.setdefault(url, FetchedItem(
+            source_id=source.id, url=url, title=title.strip(), published=date,
+            deadline=html.text_of(deadline) or None))
+    return list(items.values())
+
+
+def _with_detail(item: FetchedItem, http: HttpClient, opts: JpaasOptions) -> FetchedItem:
+    try:
+        page = http.get(item.url)
+    except ConnectorError as exc:
+        # The list told us the notice exists; a broken detail page must not hide it.
+        return replace(item, warnings=item.warnings + (f"detail page: {exc}",))
+    return parse_detail(page.text, item, opts)
+
+
+def parse_detail(page: str, item: FetchedItem, opts: JpaasOptions) -> FetchedItem:
+    """Enrich an item from its detail page (title, time, 来源, body, attachments)."""
+    root = html.parse(page)
+    body_el = html.first(root, opts.body_selector)
+    source_el = html.first(root, opts.source_selector) if opts.source_selector else None
+    warnings = item.warnings if body_el is not None else item.warnings + (
+        f"detail page has no {opts.body_selector}",)
+    return replace(
+        item,
+        title=html.meta(root, "ArticleTitle") or item.title,
+        published=html.meta(root, "PubDate") or item.published,
+        issuer=html.meta(root, "ContentSource") or html.text_of(source_el) or item.issuer,
+        attachments=html.attachments(body_el, item.url),
+        body=html.text_of(body_el),
+        warnings=warnings,
+    )

@@ -1,0 +1,46 @@
+"""Source kinds, registered by a short ``kind`` string (urlwatch's job registry)."""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from connectors.catalog import Source
+    from connectors.http import HttpClient
+    from connectors.items import FetchedItem
+
+# One line per kind module; importing it registers the kind.
+KIND_MODULES = ("connectors.rss", "connectors.jpaas_unit")
+
+Seen = Callable[[str], bool]
+FetchFn = Callable[["Source", "HttpClient", Seen], "list[FetchedItem]"]
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    options: type[BaseModel]
+    fetch: FetchFn
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(name: str, options: type[BaseModel]) -> Callable[[FetchFn], FetchFn]:
+    """Register a kind's fetch function and its options model."""
+
+    def decorate(fn: FetchFn) -> FetchFn:
+        KINDS[name] = Kind(name, options, fn)
+        return fn
+
+    return decorate
+
+
+def kinds() -> dict[str, Kind]:
+    """Return every registered kind, importing the kind modules on first use."""
+    for module in KIND_MODULES:
+        importlib.import_module(module)
+    return KINDS

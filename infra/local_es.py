@@ -1,0 +1,257 @@
+"""The local Elasticsearch node: the embedded default, also the one the tests share.
+
+The server is Maven Central's ``integ-test-zip`` (server, transport and security modules
+only), fetched with Maven, verified by Maven's strict checksums, cached outside git and
+started on loopback with a JDK 21+. Elasticsearch refuses to run as root, and CI runs as
+root, so a root caller starts it as the unprivileged system user ``regwatch-es``.
+"""
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ES_VERSION = os.environ.get("REGWATCH_ES_VERSION", "9.5.4")
+ARTIFACT = "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{v}:zip"
+ES_USER = "regwatch-es"
+
+
+class LocalEsError(RuntimeError):
+    """The local node could not be installed, started or stopped; one-line message."""
+
+
+def home() -> Path:
+    """Where distributions and node data live (outside git; kept between runs)."""
+    if os.environ.get("REGWATCH_HOME"):
+        return Path(os.environ["REGWATCH_HOME"])
+    # Root's home is closed to the unprivileged Elasticsearch user, so root keeps it in /var/lib.
+    return Path("/var/lib/regwatch") if os.geteuid() == 0 else Path.home() / ".local/share/regwatch"
+
+
+@dataclass(frozen=True)
+class Node:
+    """One local node: a name, an HTTP port, and optionally security with one user."""
+
+    name: str = "local"
+    port: int = 9200
+    security: bool = False
+    username: str = "regwatch"
+    password: str = ""
+
+    @property
+    def dir(self) -> Path:
+        return home() / "nodes" / self.name
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pidfile(self) -> Path:
+        return self.dir / "es.pid"
+
+
+def find_java() -> Path:
+    """Return a JDK 21+ home: $ES_JAVA_HOME, else the newest in the system JVM directory."""
+    if os.environ.get("ES_JAVA_HOME"):
+        return Path(os.environ["ES_JAVA_HOME"])
+    candidates = []
+    for jdk in Path("/usr/lib/jvm").glob("*"):
+        release = jdk / "release"
+        if release.is_file() and (jdk / "bin/java").exists():
+            for line in release.read_text().splitlines():
+                if line.startswith("JAVA_VERSION="):
+                    major = int(line.split("=")[1].strip('"').split(".")[0])
+                    candidates.append((major, jdk))
+    usable = sorted(c for c in candidates if c[0] >= 21)
+    if not usable:
+        raise LocalEsError("no JDK 21+ found under /usr/lib/jvm; install one or set ES_JAVA_HOME")
+    return usable[-1][1]
+
+
+def distribution(version: str = ES_VERSION) -> Path:
+    """Return the unpacked distribution, fetching it with Maven on first use."""
+    target = home() / "dist" / f"elasticsearch-{version}"
+    if (target / "bin/elasticsearch").exists():
+        return target
+    m2 = Path.home() / ".m2/repository/org/elasticsearch/distribution/integ-test-zip/elasticsearch"
+    archive = m2 / version / f"elasticsearch-{version}.zip"
+    if not archive.exists():
+        cmd = ["mvn", "-q", "-B", "-C", "dependency:get", "-Dtransitive=false",
+               f"-Dartifact={ARTIFACT.format(v=version)}"]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0 or not archive.exists():
+            raise LocalEsError(f"Maven could not fetch Elasticsearch {version}: "
+                               f"{(done.stdout + done.stderr).strip().splitlines()[-1:]}")
+    staging = target.with_name(target.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(staging)
+    (staging / f"elasticsearch-{version}").rename(target)
+    staging.rmdir()
+    for script in (target / "bin").iterdir():
+        script.chmod(0o755)
+    target.parent.chmod(0o755)
+    return target
+
+
+def status(node: Node) -> str:
+    """Return 'running', 'starting' or 'stopped'."""
+    pid = _pid(node)
+    if pid is None:
+        return "stopped"
+    return "running" if _healthy(node) else "starting"
+
+
+def start(node: Node, *, timeout: float = 180) -> Node:
+    """Start the node unless it already runs; wait until the cluster is at least yellow."""
+    if status(node) == "running":
+        return node
+    if _pid(node) is None:
+        _launch(node)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _healthy(node):
+            return node
+        if _pid(node) is None and time.monotonic() > deadline - timeout + 5:
+            raise LocalEsError(f"Elasticsearch exited during start-up; see {node.dir / 'logs'}: "
+                               f"{_last_log_line(node)}")
+        time.sleep(0.5)
+    raise LocalEsError(f"Elasticsearch did not become healthy in {timeout:.0f}s; see {node.dir / 'logs'}")
+
+
+def stop(node: Node, *, timeout: float = 60) -> bool:
+    """Stop the node; return whether one was running."""
+    pid = _pid(node)
+    if pid is None:
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.2)
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    node.pidfile.unlink(missing_ok=True)
+    return True
+
+
+def wipe(node: Node) -> None:
+    """Delete a stopped node's data (tests start from an empty node)."""
+    if _pid(node) is not None:
+        raise LocalEsError(f"node {node.name} is running; stop it first")
+    shutil.rmtree(node.dir, ignore_errors=True)
+
+
+def _launch(node: Node) -> None:
+    dist, java = distribution(), find_java()
+    conf = node.dir / "config"
+    for sub in ("data", "logs"):
+        (node.dir / sub).mkdir(parents=True, exist_ok=True)
+    if not conf.exists():
+        shutil.copytree(dist / "config", conf)
+    as_root = os.geteuid() == 0
+    if as_root:
+        _ensure_user()
+        _chown_tree(node.dir, ES_USER)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ES_JAVA_HOME": str(java),
+           "ES_PATH_CONF": str(conf), "ES_JAVA_OPTS": os.environ.get("REGWATCH_ES_JAVA_OPTS",
+                                                                     "-Xms512m -Xmx512m")}
+    if node.security:
+        _add_user(node, dist, env, as_root)
+    settings = {
+        "discovery.type": "single-node", "network.host": "127.0.0.1",
+        "http.port": node.port, "transport.port": node.port + 100,
+        "path.data": node.dir / "data", "path.logs": node.dir / "logs",
+        "cluster.name": f"regwatch-{node.name}", "node.name": node.name,
+        "cluster.routing.allocation.disk.threshold_enabled": "false",
+        "xpack.security.enabled": str(node.security).lower(),
+        "xpack.security.http.ssl.enabled": "false", "xpack.security.transport.ssl.enabled": "false",
+    }
+    cmd = [str(dist / "bin/elasticsearch"), "-d", "-p", str(node.pidfile)]
+    cmd += [arg for k, v in settings.items() for arg in ("-E", f"{k}={v}")]
+    if as_root:
+        cmd = ["runuser", "-u", ES_USER, "--", "env", *[f"{k}={v}" for k, v in env.items()], *cmd]
+    with open(node.dir / "startup.log", "w") as log:
+        done = subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=node.dir)
+    if done.returncode != 0:
+        raise LocalEsError(f"Elasticsearch failed to start (exit {done.returncode}); "
+                           f"see {node.dir / 'startup.log'}: {_last_log_line(node)}")
+
+
+def _add_user(node: Node, dist: Path, env: dict[str, str], as_root: bool) -> None:
+    users = node.dir / "config" / "users"
+    if users.exists() and f"{node.username}:" in users.read_text():
+        return
+    cmd = [str(dist / "bin/elasticsearch-users"), "useradd", node.username, "-p", node.password,
+           "-r", "superuser"]
+    if as_root:
+        cmd = ["runuser", "-u", ES_USER, "--", "env", *[f"{k}={v}" for k, v in env.items()], *cmd]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise LocalEsError(f"could not add the Elasticsearch user: {done.stderr.strip()[-200:]}")
+
+
+def _ensure_user() -> None:
+    try:
+        pwd.getpwnam(ES_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                        ES_USER], check=True)
+
+
+def _chown_tree(path: Path, user: str) -> None:
+    ids = pwd.getpwnam(user)
+    for parent in reversed(path.parents):
+        if parent.is_dir() and parent.stat().st_mode & 0o001 == 0 and str(parent).startswith(str(home())):
+            parent.chmod(0o755)
+    for root, dirs, files in os.walk(path):
+        os.chown(root, ids.pw_uid, ids.pw_gid)
+        for name in files:
+            os.chown(os.path.join(root, name), ids.pw_uid, ids.pw_gid)
+
+
+def _pid(node: Node) -> int | None:
+    try:
+        pid = int(node.pidfile.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if _alive(pid) else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie left by a killed child is not a running node
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return True
+
+
+def _healthy(node: Node) -> bool:
+    auth = (node.username, node.password) if node.security else None
+    try:
+        r = httpx.get(f"{node.url}/_cluster/health", auth=auth, timeout=2)
+        return r.status_code == 200 and r.json().get("status") in ("yellow", "green")
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
+def _last_log_line(node: Node) -> str:
+    for path in (node.dir / "startup.log", node.dir / "logs" / f"regwatch-{node.name}.log"):
+        if path.exists():
+            lines = [l for l in path.read_text(errors="replace").splitlines() if l.strip()]
+            if lines:
+                return lines[-1][:300]
+    return "(no log)"
