@@ -14,6 +14,9 @@ class Attachment:
 class FetchedItem:
     """One notice as listed (and, when new, as its detail page shows it).
 
+    ``partial`` marks a list-only view of a notice already indexed (its detail page is
+    fetched once, when it is new): the store keeps the full version it has.
+
     Dates stay as the publisher wrote them (``2026-09-19``, epoch milliseconds, ``2026年9月19日``):
     parsing them is a transform, so it is pure and table-tested in one place.
     """
@@ -28,3 +31,4 @@ class FetchedItem:
     deadline: str | None = None
     attachments: tuple[Attachment, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    partial: bool = False

@@ -45,7 +45,9 @@ def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
     items = parse_list(fragment_of(answer.text, api_url), source, opts)
     if not opts.fetch_detail:
         return items
-    return [item if seen(item.url) else _with_detail(item, http, opts) for item in items]
+    known = seen([item.url for item in items])
+    return [replace(item, partial=True) if item.url in known else _with_detail(item, http, opts)
+            for item in items]
 
 
 def find_unit_call(page: str, page_url: str, selector: str | None = None) -> tuple[str, dict[str, str]]:

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 # One line per kind module; importing it registers the kind.
 KIND_MODULES = ("connectors.rss", "connectors.jpaas_unit")
 
-Seen = Callable[[str], bool]
+# Given candidate URLs, return those already indexed (so detail pages are fetched for new items only).
+Seen = Callable[[list[str]], set[str]]
 FetchFn = Callable[["Source", "HttpClient", Seen], "list[FetchedItem]"]
 
 

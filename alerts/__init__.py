@@ -1,0 +1,1 @@
+"""The people edge: subscriptions, matching, rendering, delivery and the ledger."""

@@ -1,0 +1,9 @@
+"""Console delivery: alerts printed for the demo and for a shell user."""
+from __future__ import annotations
+
+import sys
+
+
+def send(target: str, message: str) -> None:
+    """Print one rendered alert line (target is ignored: the console is one place)."""
+    print(message, file=sys.stdout, flush=True)

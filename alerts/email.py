@@ -1,0 +1,52 @@
+"""Email delivery over SMTP (configuration from the environment; the password is never logged)."""
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from alerts.errors import DeliveryError
+from alerts.render import Email
+
+
+def _settings() -> dict[str, str]:
+    # Unset SMTP_HOST means the local mailbox that `make demo` starts.
+    return {"host": os.environ.get("SMTP_HOST", "127.0.0.1"), "port": os.environ.get("SMTP_PORT", "8025"),
+            "user": os.environ.get("SMTP_USER", ""), "password": os.environ.get("SMTP_PASSWORD", ""),
+            "starttls": os.environ.get("SMTP_STARTTLS", "false").lower(),
+            "sender": os.environ.get("SMTP_FROM", "regwatch@localhost")}
+
+
+def build(to: str, message: Email, sender: str) -> EmailMessage:
+    """Assemble the MIME message (UTF-8 subject, text and HTML parts)."""
+    msg = EmailMessage()
+    msg["Subject"] = message.subject
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1] or "regwatch")
+    for name, value in message.headers:
+        msg[name] = value
+    msg.set_content(message.text)
+    msg.add_alternative(message.html, subtype="html")
+    return msg
+
+
+def send(to: str, message: Email) -> None:
+    """Send one alert; raise DeliveryError (one line, no secrets) when the server refuses."""
+    cfg = _settings()
+    msg = build(to, message, cfg["sender"])
+    try:
+        with smtplib.SMTP(cfg["host"], int(cfg["port"]), timeout=30) as smtp:
+            if cfg["starttls"] in ("1", "true", "yes"):
+                smtp.starttls(context=ssl.create_default_context())
+            if cfg["user"]:
+                smtp.login(cfg["user"], cfg["password"])
+            smtp.send_message(msg)
+    except (smtplib.SMTPException, OSError) as exc:
+        detail = str(exc).replace(cfg["password"], "***") if cfg["password"] else str(exc)
+        raise DeliveryError(f"SMTP {cfg['host']}:{cfg['port']}: {type(exc).__name__}: "
+                            f"{detail[:200]}") from None

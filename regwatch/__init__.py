@@ -1,0 +1,1 @@
+"""regwatch: alerts on new blockchain / distributed-ledger standards and drafts."""

@@ -1,0 +1,98 @@
+"""Replay recorded publisher fixtures over real HTTP on loopback (tests and the demo).
+
+Each folder ``<root>/<source_id>/`` holds a ``routes.yaml``: a list of
+``{path, file, content_type?, status?, headers?, query?}``. The server answers
+``GET /<source_id><path>`` with the file; ``query`` lists parameters the real site requires
+(a request without them gets 400, as a changed API would). ETag and If-None-Match work as on
+a real server, so conditional GET is exercised too.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import yaml
+
+DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str
+    file: Path
+    content_type: str = "text/html; charset=utf-8"
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
+
+
+def load_routes(root: Path) -> dict[str, list[Route]]:
+    """Read every source folder's routes.yaml into '/<source_id><path>' -> routes."""
+    table: dict[str, list[Route]] = {}
+    for manifest in sorted(root.glob("*/routes.yaml")):
+        folder = manifest.parent
+        for entry in yaml.safe_load(manifest.read_text(encoding="utf-8")) or []:
+            route = Route(**{**entry, "file": folder / entry["file"]})
+            table.setdefault(f"/{folder.name}{route.path}", []).append(route)
+    return table
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: ReplayServer
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self.server.requests.append(self.path)
+        parts = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        routes = self.server.routes.get(parts.path, [])
+        route = next((r for r in routes if all(query.get(k) == v for k, v in r.query.items())), None)
+        if route is None:
+            self._send(400 if routes else 404, b"no such recorded page", "text/plain")
+            return
+        body = route.file.read_bytes()
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        if self.headers.get("If-None-Match") == etag:
+            self._send(304, b"", route.content_type, {"ETag": etag})
+            return
+        self._send(route.status, body, route.content_type, {"ETag": etag, **route.headers})
+
+    def _send(self, status: int, body: bytes, content_type: str,
+              headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class ReplayServer(ThreadingHTTPServer):
+    """A loopback HTTP server for a fixture root; `base` is what `--replay` takes."""
+
+    daemon_threads = True
+
+    def __init__(self, root: Path = DEFAULT_ROOT, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.routes = load_routes(Path(root))
+        self.requests: list[str] = []
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def start(self) -> ReplayServer:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()

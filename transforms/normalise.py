@@ -1,0 +1,56 @@
+"""From a fetched item to a Notice: clean, date, understand. Pure: `now` is injected."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from connectors.items import FetchedItem
+from transforms.dates import iso, parse_datetime, to_date
+from transforms.deadline import comment_deadline
+from transforms.notice import Notice, content_hash, notice_id
+from transforms.understand import understand
+
+# Status tags some publishers wrap titles in (【进行中】, [已结束]).
+_STATUS_TAG = re.compile(r"^\s*[【\[][^】\]]{1,6}[】\]]\s*|\s*[【\[][^】\]]{1,6}[】\]]\s*$")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class SourceMeta:
+    """What normalising needs to know about the publisher."""
+
+    id: str
+    issuer: str | None
+    jurisdiction: str
+
+
+def clean_title(title: str) -> str:
+    """Fold whitespace and drop bracketed status tags."""
+    return _STATUS_TAG.sub("", _SPACE.sub(" ", title)).strip()
+
+
+def normalise(item: FetchedItem, source: SourceMeta, now: datetime) -> Notice:
+    """Turn one fetched item into a Notice (content problems become warnings)."""
+    warnings = list(item.warnings)
+    title = clean_title(item.title)
+    published = parse_datetime(item.published, now=now)
+    if item.published and published is None:
+        warnings.append(f"unreadable publish date {item.published[:40]!r}")
+    summary = item.summary or item.body[:300]
+    facts = understand(title=title, summary=summary, url=item.url, source=source.id)
+    deadline = to_date(item.deadline) if item.deadline else None
+    if deadline is None and facts["stage"] == "draft":
+        deadline = comment_deadline(f"{summary}\n{item.body}", published.date() if published else None)
+    attachments = [{"url": a.url, "name": a.name} for a in item.attachments]
+    return Notice(
+        id=notice_id(source.id, item.url), source_id=source.id,
+        issuer=source.issuer or item.issuer, jurisdiction=source.jurisdiction, url=item.url,
+        title=title, summary=summary, body=item.body, lang=facts["lang"],
+        published_at=iso(published), fetched_at=iso(now) or "", blockchain=facts["blockchain"],
+        kind=facts["kind"], stage=facts["stage"], level=facts["level"],
+        standard_numbers=list(facts["standard_numbers"]), standard_key=facts.get("standard_key"),
+        comment_deadline=deadline.isoformat() if deadline else None, attachments=attachments,
+        content_hash=content_hash(title, summary, item.body, attachments, item.published, deadline),
+        warnings=warnings,
+    )

@@ -1,0 +1,65 @@
+"""The Notice: one Elasticsearch document, the contract other parts and users rely on."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A normalised notice; `id` is its Elasticsearch `_id`."""
+
+    id: str
+    source_id: str
+    issuer: str | None
+    jurisdiction: str
+    url: str
+    title: str
+    summary: str
+    body: str
+    lang: str
+    published_at: str | None
+    fetched_at: str
+    blockchain: bool
+    kind: str
+    stage: str | None
+    level: str | None
+    standard_numbers: list[str]
+    standard_key: str | None
+    comment_deadline: str | None
+    attachments: list[dict[str, str]]
+    content_hash: str
+    warnings: list[str] = field(default_factory=list)
+
+    def to_doc(self) -> dict[str, Any]:
+        """Return the JSON document indexed for this notice."""
+        return asdict(self)
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Notice:
+        """Rebuild a Notice from its indexed document (unknown fields ignored)."""
+        return cls(**{k: doc.get(k) for k in cls.__dataclass_fields__ if k in doc or k == "id"})
+
+
+def canonical_url(url: str) -> str:
+    """Lower-case scheme and host, drop default ports, fragments and tracking parameters."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port and not ((parts.scheme == "http" and port == 80) or (parts.scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                             if not k.lower().startswith("utm_")))
+    return urlunsplit((parts.scheme.lower(), host, parts.path or "/", query, ""))
+
+
+def notice_id(source_id: str, url: str) -> str:
+    """Stable id: a hash of the source id and the canonical URL."""
+    return hashlib.sha256(f"{source_id}\n{canonical_url(url)}".encode()).hexdigest()[:32]
+
+
+def content_hash(*parts: Any) -> str:
+    """Hash of the fields whose change makes a notice 'updated'."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
