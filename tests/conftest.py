@@ -1,0 +1,84 @@
+"""Shared fixtures: one real Elasticsearch node for the session, loopback publishers and SMTP."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+# Airflow reads its configuration when first imported: point it at a throw-away home first.
+AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="regwatch-airflow-"))
+os.environ.update({
+    "AIRFLOW_HOME": str(AIRFLOW_HOME), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME}/airflow.db",
+    "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+})
+
+import pytest  # noqa: E402
+
+from connectors import store
+from infra import local_es
+from regwatch.replay import DEFAULT_ROOT, ReplayServer
+from tests.servers import ScriptedServer, SmtpSink
+
+TEST_NODE = local_es.Node(name="test", port=int(os.environ.get("REGWATCH_TEST_ES_PORT", "9250")))
+
+
+@pytest.fixture(scope="session")
+def es_url() -> str:
+    """Start a fresh local node for the whole session (never the demo's node)."""
+    local_es.stop(TEST_NODE)
+    local_es.wipe(TEST_NODE)
+    local_es.start(TEST_NODE)
+    yield TEST_NODE.url
+    local_es.stop(TEST_NODE)
+
+
+@pytest.fixture
+def es(es_url: str, monkeypatch: pytest.MonkeyPatch):
+    """A client on the test node with every regwatch index empty."""
+    monkeypatch.setenv("ES_URL", es_url)
+    for var in ("ES_API_KEY", "ES_USERNAME", "ES_PASSWORD"):
+        monkeypatch.delenv(var, raising=False)
+    client = store.connect(es_url)
+    for index in store.INDICES.values():
+        client.options(ignore_status=404).indices.delete(index=index)
+    store.ensure_indices(client)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def replay():
+    server = ReplayServer(DEFAULT_ROOT).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def scripted():
+    server = ScriptedServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(monkeypatch: pytest.MonkeyPatch):
+    sink = SmtpSink().start()
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(sink.port))
+    monkeypatch.setenv("SMTP_FROM", "regwatch@example.org")
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """Migrate the session's SQLite metadata database (for dag.test())."""
+    done = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=dict(os.environ),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return AIRFLOW_HOME

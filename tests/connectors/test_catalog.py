@@ -1,0 +1,39 @@
+"""The catalogue is data, validated at load with the entry's id in every error."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from connectors.catalog import DEFAULT_CATALOG, CatalogError, load_catalog
+
+
+def test_the_real_catalogue_loads() -> None:
+    sources = load_catalog(DEFAULT_CATALOG)
+    assert {s.id for s in sources} >= {"miit-yjzj", "nist-csrc"}
+    assert all(s.url.startswith("https://") for s in sources)
+
+
+def test_smallest_entry_is_valid(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text('- {id: my-feed, kind: rss, url: "https://example.org/feed.xml"}\n')
+    [source] = load_catalog(path)
+    assert source.enabled and source.jurisdiction == "CN" and source.options.max_items == 200
+
+
+@pytest.mark.parametrize("yaml_text, message", [
+    ('- {id: a-feed, kind: rss, url: "https://x.org/f", colour: red}', "source a-feed: colour"),
+    ('- {id: a-feed, kind: telepathy, url: "https://x.org/f"}', "source a-feed: unknown kind 'telepathy'"),
+    ('- {id: a-feed, kind: rss, url: "https://x.org/f"}\n- {id: a-feed, kind: rss, url: "https://y.org/f"}',
+     "source a-feed: duplicate id"),
+    ('- {id: a-feed, kind: rss, url: "ftp://x.org/f"}', "source a-feed: url"),
+    ('- {id: a-page, kind: jpaas-unit, url: "https://x.org/", item_selectr: li}', "source a-page: item_selectr"),
+    ('{id: a-feed}', "expected a list"),
+    ('- [1, 2]', "entry #1"),
+    ('- {id: a-feed, kind: rss, url: "https://x.org/f"\n', "not valid YAML"),
+])
+def test_bad_entries_fail_naming_the_entry(tmp_path: Path, yaml_text: str, message: str) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml_text)
+    with pytest.raises(CatalogError, match=message.replace("(", r"\(")):
+        load_catalog(path)

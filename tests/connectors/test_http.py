@@ -1,0 +1,93 @@
+"""The shared HTTP client against a real loopback server."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from connectors.errors import SourceBlocked, SourceUnavailable
+from connectors.http import HttpClient, HttpOptions, decode
+from tests.servers import Reply
+
+FAST = HttpOptions(attempts=3, read_timeout=1.0, connect_timeout=1.0, total_timeout=3.0)
+
+
+@pytest.mark.parametrize("content, content_type, expected", [
+    ("区块链".encode("gbk"), "text/html; charset=gb2312", "区块链"),
+    ("区块链".encode("gb18030"), "text/html", "区块链"),  # no label: UTF-8 fails, GB18030 works
+    (b'<meta charset="gbk">' + "链".encode("gbk"), "text/html", '<meta charset="gbk">链'),
+    ("\ufeff区块链".encode("utf-8"), "text/html; charset=iso-8859-1", "区块链"),  # BOM wins
+    ("区块链".encode("utf-8"), "text/html; charset=utf-8", "区块链"),
+    ("区块链".encode("utf-8"), "text/html; charset=no-such-charset", "区块链"),
+])
+def test_decode_picks_the_right_charset(content: bytes, content_type: str, expected: str) -> None:
+    assert decode(content, content_type) == expected
+
+
+def test_retries_5xx_then_succeeds(scripted) -> None:
+    scripted.script["/p"] = [Reply(503), Reply(502), Reply(200, b"ok")]
+    with HttpClient(FAST) as http:
+        assert http.get(scripted.url("/p")).content == b"ok"
+    assert scripted.hits["/p"] == 3
+
+
+def test_gives_up_after_attempts_with_a_typed_error(scripted) -> None:
+    scripted.script["/p"] = [Reply(500)]
+    with HttpClient(FAST) as http, pytest.raises(SourceUnavailable, match="HTTP 500"):
+        http.get(scripted.url("/p"))
+    assert scripted.hits["/p"] == 3
+
+
+def test_honours_retry_after_on_429(scripted) -> None:
+    scripted.script["/p"] = [Reply(429, headers={"Retry-After": "2"}), Reply(200, b"ok")]
+    start = time.monotonic()
+    with HttpClient(FAST) as http:
+        assert http.get(scripted.url("/p")).content == b"ok"
+    assert time.monotonic() - start >= 2.0
+
+
+def test_no_retry_on_404(scripted) -> None:
+    scripted.script["/p"] = [Reply(404)]
+    with HttpClient(FAST) as http, pytest.raises(SourceUnavailable, match="HTTP 404"):
+        http.get(scripted.url("/p"))
+    assert scripted.hits["/p"] == 1
+
+
+def test_size_cap(scripted) -> None:
+    scripted.script["/big"] = [Reply(200, b"x" * 5000)]
+    with HttpClient(HttpOptions(max_bytes=1000)) as http, pytest.raises(SourceUnavailable, match="larger"):
+        http.get(scripted.url("/big"))
+
+
+def test_redirect_loop_is_cut(scripted) -> None:
+    scripted.script["/loop"] = [Reply(302, headers={"Location": "/loop"})]
+    with HttpClient(FAST) as http, pytest.raises(SourceUnavailable, match="redirects"):
+        http.get(scripted.url("/loop"))
+
+
+def test_slow_server_times_out_within_bounds(scripted) -> None:
+    scripted.script["/slow"] = [Reply(200, b"late", delay=3)]
+    start = time.monotonic()
+    with HttpClient(HttpOptions(attempts=2, read_timeout=0.5)) as http, pytest.raises(SourceUnavailable):
+        http.get(scripted.url("/slow"))
+    assert time.monotonic() - start < 6
+
+
+@pytest.mark.parametrize("reply, what", [
+    (Reply(412, b"<html>challenge</html>"), "412"),
+    (Reply(200, "<noscript>请开启JavaScript并刷新该页.</noscript><script>eval(function(p,a,c,k,e,r){})"
+           "</script>".encode()), "JavaScript challenge"),
+    (Reply(200, b"<script>var dynamicurl='/WZWSREL2d6Y3kvZW4=';var wzwsquestion='x';</script>"), "WZWS"),
+])
+def test_anti_bot_answers_are_blocked_not_empty(scripted, reply: Reply, what: str) -> None:
+    scripted.script["/list"] = [reply]
+    with HttpClient(FAST) as http, pytest.raises(SourceBlocked, match=what):
+        http.get(scripted.url("/list"))
+
+
+def test_rebase_keeps_publisher_urls(scripted) -> None:
+    scripted.script["/gzcy/index.html"] = [Reply(200, b"page")]
+    origin = "https://www.miit.gov.cn"
+    with HttpClient(FAST, rebase={origin: scripted.url("")}) as http:
+        response = http.get(f"{origin}/gzcy/index.html")
+    assert response.url == f"{origin}/gzcy/index.html" and response.content == b"page"

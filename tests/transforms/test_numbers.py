@@ -1,0 +1,34 @@
+"""extract_standard_numbers against the table in cases/numbers.yaml."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from transforms.numbers import extract_standard_numbers, standard_base
+
+CASES = yaml.safe_load((Path(__file__).parent / "cases" / "numbers.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c["text"][:30])
+def test_extract_standard_numbers(case: dict) -> None:
+    assert extract_standard_numbers(case["text"]) == case["want"]
+
+
+@pytest.mark.parametrize(("number", "base"), [
+    ("GB/T 42752-2023", "GB/T 42752"),
+    ("ISO/IEC DIS 24643", "ISO/IEC 24643"),
+    ("ISO 22739:2024", "ISO 22739"),
+    ("IEEE P2418.1", "IEEE 2418.1"),
+    ("NIST SP 800-53 Rev. 5", "NIST SP 800-53"),
+    ("NIST SP 800-63-4", "NIST SP 800-63-4"),
+    ("FASB ASU 2023-08", "FASB ASU 2023-08"),
+])
+def test_standard_base(number: str, base: str) -> None:
+    assert standard_base(number) == base
+
+
+def test_output_is_ascii() -> None:
+    for number in extract_standard_numbers("ＧＢ／Ｔ　４２５７０－２０２３、JR/T 0184—2020、DB44/T 2455–2023"):
+        assert number.isascii()

@@ -1,0 +1,54 @@
+"""understand / classify: the output contract of `regwatch classify`."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from transforms.classify import Classification, classify
+from transforms.understand import understand
+
+KINDS = {"standard", "policy", "other"}
+STAGES = {"plan", "draft", "published", "effective", "withdrawn", None}
+LEVELS = {"international", "national", "industry", "local", "group", None}
+
+SAMPLES = [
+    {"title": "市场监管总局批准发布《区块链和分布式记账技术 参考架构》国家标准", "summary": "GB/T 42752－2023"},
+    {"title": "SP 800-63-4 Digital Identity Guidelines", "summary": "Comments Due: 10/7/2026",
+     "url": "https://csrc.nist.gov/pubs/sp/800/63/4/2pd", "source": "nist"},
+    {"title": "Treasury issues guidance on stablecoin reserve attestations", "summary": None},
+    {"title": ""},
+]
+
+
+@pytest.mark.parametrize("fields", SAMPLES, ids=lambda f: f["title"][:20] or "<empty>")
+def test_understand_contract(fields: dict) -> None:
+    out = understand(**fields)
+    assert {"lang", "blockchain", "kind", "stage", "level", "standard_numbers", "standard_key"} <= out.keys()
+    assert out["kind"] in KINDS and out["stage"] in STAGES and out["level"] in LEVELS
+    assert isinstance(out["standard_numbers"], list) and isinstance(out["blockchain"], bool)
+    json.dumps(out, ensure_ascii=False)
+
+
+def test_understand_is_deterministic() -> None:
+    runs = {json.dumps([understand(**f) for f in SAMPLES], ensure_ascii=False) for _ in range(3)}
+    assert len(runs) == 1
+
+
+def test_nist_url_suffix_gives_stage_and_deadline() -> None:
+    out = understand(**SAMPLES[1])
+    assert (out["stage"], out["comment_deadline"], out["standard_numbers"]) == ("draft", "2026-10-07", ["NIST SP 800-63-4"])
+
+
+def test_classification_is_frozen_and_json_ready() -> None:
+    result = classify("团体标准T/CBD 002-2024《区块链 跨链协议》发布", source="ttbz")
+    assert isinstance(result, Classification)
+    assert result.as_dict() == {"lang": "zh", "blockchain": True, "kind": "standard", "stage": "published",
+                                "level": "group", "standard_numbers": ["T/CBD 002-2024"]}
+    with pytest.raises(AttributeError):
+        result.kind = "policy"  # type: ignore[misc]
+
+
+def test_policy_and_other_carry_no_stage_or_level() -> None:
+    out = classify("国家互联网信息办公室关于《区块链信息服务管理规定（修订草案征求意见稿）》公开征求意见的通知")
+    assert (out.kind, out.stage, out.level) == ("policy", None, None)

@@ -1,0 +1,1 @@
+"""Pure notice understanding: language, relevance, classification, numbers, deadlines, lifecycle."""

@@ -1,0 +1,174 @@
+"""Classify a notice: language, blockchain relevance, kind, stage and level (DESIGN.md vocabularies)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from transforms._text import fold, names, outside_names
+from transforms.lang import detect_lang
+from transforms.numbers import extract_standard_numbers
+from transforms.relevance import is_blockchain
+
+# ---- kind -------------------------------------------------------------------------------------
+# A level word, a standard-setting project, or a 报批 notice makes a Chinese title a standard one.
+# 国家标准化(管理委员会) and 标准体系(建设指南) name an agency and a policy, not a standard.
+_STD_ZH = re.compile(
+    r"国家标准(?![化体])|行业标准(?!化)|地方标准|团体标准|国际标准|企业标准|强制性标准|推荐性标准"
+    r"|标准化指导性技术文件|标准(?:制修订|制定|修订|项目|计划|立项|草案|报批)|报批公示|(?:制修订|立项)(?:计划|项目)"
+)
+_STD_EN = re.compile(
+    r"\bstandards?\b(?!\s+Chartered)|\bRecommendation\b|\btechnical specification\b|\btechnical report\b", re.IGNORECASE
+)
+# EU Level-2 acts: Regulatory / Implementing Technical Standards, capitals only ("its" is a word).
+_STD_EU = re.compile(r"\b(?:RTS|ITS)\b")
+_POLICY_ZH = re.compile(
+    r"(?:实施|指导|若干|工作)意见|管理办法|暂行办法|实施办法|管理规定|暂行规定|条例|细则|指引|备案|政策|规划"
+    r"|行动计划|实施方案|工作方案|工作要点|标准体系建设指南|法律|决定|监管规则"
+)
+_POLICY_WEAK = re.compile(
+    r"通知|公告|通告|意见|办法|方案|措施|试点|申报|风险提示|公开征求|咨询|(?:监管|管理)制度"
+    r"|\bguidance\b|\bguidelines?\b|\brules?\b|\brulemaking\b|\bregulations?\b|\bregulatory\b|\bconsult"
+    r"|\bpublic comment|\brequest for (?:comment|information)|\bstatement\b|\bcircular\b|\bdirective\b"
+    r"|\bframework\b|\bpolicy\b|\bact\b|\blaw\b|\bsupervisory\b|\bsanctions?\b|\bwarning\b|\badvisory\b",
+    re.IGNORECASE,
+)
+# The last word of a 《name》 says what the document is.
+_HEAD_POLICY = re.compile(
+    r"(?:规定|(?<!方)办法|条例|(?<![方])法|意见|指引|通知|方案|规划|政策|措施|细则|决定|标准体系建设指南|行动计划|要点)$"
+)
+_HEAD_STD = re.compile(
+    r"(?:规范|要求|指南|术语|架构|规则|方法|标准|导则|规程|框架|协议|指标|模型|评估|测试|接口|格式|词汇|分类|编码)$"
+)
+
+# ---- stage (first rule to match wins; plan and draft outrank 发布 in "发布…计划/征求意见稿") -----
+_STAGES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("withdrawn", re.compile(r"废止|作废|撤销|废除|\bwithdr[ae]wn?\b|\bwithdraws?\b|\bwithdrawal\b"
+                             r"|\bretired?\b|\bsuperseded\b", re.IGNORECASE)),
+    ("plan", re.compile(r"立项|计划|项目申报|申报.{0,10}项目|征集.{0,8}(?:项目|提案)|\bnew work item|(?-i:\bNWIP\b|\bPAR\b)"
+                        r"|\bproject (?:approved|approval|proposal)|\bpreliminary work item", re.IGNORECASE)),
+    ("draft", re.compile(r"征求[^。]{0,30}?意见|意见征集|征集意见|送审稿|报批稿|报批|审查会|审定会|草案|\bdraft\b|(?-i:\bF?DIS\b)"
+                         r"|\bcomments? (?:invited|due|requested|sought)|\bpublic comment|\bconsult"
+                         r"|\bcandidate recommendation\b|\bpublic review\b|\bballot\b|\bfor comment", re.IGNORECASE)),
+    ("published", re.compile(r"发布|批准|获批|公布|出台|\bpublish(?:ed|es)?\b|\bpublication\b|\breleas(?:ed|es)\b"
+                             r"|\bapprov(?:ed|es)\b|\badopt(?:ed|s)\b|\bissu(?:ed|es)\b", re.IGNORECASE)),
+    ("effective", re.compile(r"实施(?!意见|方案|细则|办法|规范|指南)|施行|生效|\beffective (?:from|on|date|today)"
+                             r"|\bbecomes? effective\b|\btakes? effect\b|\b(?:comes?|enters?|entered|came) into "
+                             r"(?:force|effect)|\bin force\b|\bappl(?:y|ies|icable) from\b", re.IGNORECASE)),
+)
+# ISO-style stage prefixes inside a number: "ISO/IEC DIS 24643" is a draft, "AWI" a new project.
+_NUMBER_STAGE = (
+    ("draft", re.compile(r"\b(?:DIS|FDIS|CD|WD|DTS|DTR|PRF)\b")),
+    ("plan", re.compile(r"\b(?:AWI|NP|NWIP|PWI)\b")),
+)
+
+# ---- level ------------------------------------------------------------------------------------
+_LEVEL_ZH = re.compile(r"(国际标准)|(国家标准(?![化体])|强制性标准|推荐性标准)|(行业标准)|(地方标准)|(团体标准)")
+_LEVEL_ORDER = ("international", "national", "industry", "local", "group")
+_INTL_TEXT = re.compile(
+    r"\b(?:ISO|IEC|ITU|IEEE|ETSI|W3C|CEN|CENELEC|IETF|EU|European|MiCA|ESMA|EBA|EIOPA|ESAs|Basel|BCBS|IOSCO|FSB"
+    r"|FATF|BIS|CPMI)\b"
+)
+_INTL_SOURCES = frozenset(
+    "iso iec itu ieee etsi w3c cen ietf eu eurlex esma eba eiopa esas bcbs bis fsb fatf iosco cpmi".split()
+)
+_SOURCE_LEVEL = {"ttbz": "group", "sz-amr": "local", "sz": "local", "dbba": "local", "hbba": "industry"}
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What a notice is: the `regwatch classify` fields."""
+
+    lang: str
+    blockchain: bool
+    kind: str
+    stage: str | None
+    level: str | None
+    standard_numbers: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready form printed by `regwatch classify`."""
+        return {"lang": self.lang, "blockchain": self.blockchain, "kind": self.kind, "stage": self.stage,
+                "level": self.level, "standard_numbers": list(self.standard_numbers)}
+
+
+def classify(title: str, summary: str = "", source: str | None = None) -> Classification:
+    """Classify one notice from its title, summary and (optionally) its source id."""
+    title_f, summary_f = fold(title or ""), fold(summary or "")
+    title_numbers = extract_standard_numbers(title_f)
+    summary_numbers = extract_standard_numbers(summary_f)
+    numbers = tuple(dict.fromkeys(title_numbers + summary_numbers))
+    kind = _kind(title_f, bool(title_numbers), bool(numbers))
+    standard = kind == "standard"
+    return Classification(
+        lang=detect_lang(title_f) if title_f.strip() else detect_lang(summary_f),
+        blockchain=is_blockchain(title_f, summary_f),
+        kind=kind,
+        stage=_stage(title_f, summary_f, numbers) if standard else None,
+        level=_level((title_f, summary_f), (title_numbers, summary_numbers), source) if standard else None,
+        standard_numbers=numbers,
+    )
+
+
+def _kind(title: str, has_title_number: bool, has_number: bool) -> str:
+    action = outside_names(title)
+    head = _doc_head(title)
+    if has_title_number or _STD_ZH.search(title):
+        return "standard"
+    if _POLICY_ZH.search(action) or (head and _HEAD_POLICY.search(head)):
+        return "policy"
+    if (head and _HEAD_STD.search(head)) or _STD_EN.search(action) or _STD_EU.search(action):
+        return "standard"
+    if has_number and _stage_of(action) in ("published", "plan", "effective"):
+        return "standard"  # "关于发布…的公告" whose summary lists the numbers
+    if _POLICY_WEAK.search(action):
+        return "policy"
+    return "other"
+
+
+def _doc_head(title: str) -> str:
+    found = names(title)
+    return re.sub(r"\([^()]*\)", "", found[0]).strip() if found else ""
+
+
+def _stage(title: str, summary: str, numbers: tuple[str, ...]) -> str | None:
+    # The title speaks for the notice; a summary often also mentions later stages (自…起实施).
+    found = _stage_of(outside_names(title))
+    if found:
+        return found
+    for stage, pattern in _NUMBER_STAGE:
+        if any(pattern.search(n) for n in numbers):
+            return stage
+    return _stage_of(outside_names(summary))
+
+
+def _stage_of(text: str) -> str | None:
+    return next((stage for stage, pattern in _STAGES if pattern.search(text)), None)
+
+
+def _level(texts: tuple[str, str], numbers: tuple[list[str], list[str]], source: str | None) -> str | None:
+    # Title before summary; within each, the level word before the number family.
+    for text, own in zip(texts, numbers):
+        m = _LEVEL_ZH.search(text)
+        if m and m.lastindex:
+            return _LEVEL_ORDER[m.lastindex - 1]
+        if own:
+            return _number_level(own[0])
+    if _INTL_TEXT.search(texts[0]) or (source or "").lower() in _INTL_SOURCES:
+        return "international"
+    # A standard of unknown origin is most often a national one.
+    return _SOURCE_LEVEL.get((source or "").lower(), "national")
+
+
+def _number_level(number: str) -> str | None:
+    if number.startswith(("ISO", "IEC", "ITU", "IEEE", "ETSI")):
+        return "international"
+    if number.startswith(("GB", "NIST", "FIPS", "FASB")):
+        return "national"  # NIST, FIPS and FASB are US national bodies
+    if number.startswith("DB"):
+        return "local"
+    if number.startswith("T/"):
+        return "group"
+    if number.startswith("Q/"):
+        return None  # enterprise standards have no level in our vocabulary
+    return "industry"
