@@ -12,6 +12,8 @@ from connectors.items import Attachment
 _ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|wps|zip|rar|7z|xlsx?|ofd|txt)$", re.I)
 _SPACE = re.compile(r"[ \t\r\f\v\u3000\xa0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+_BLOCKS = ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
+           "section", "article", "blockquote", "pre")
 
 
 def parse(text: str) -> lxml.html.HtmlElement:
@@ -27,8 +29,10 @@ def text_of(el: etree._Element | None) -> str:
         return ""
     for junk in el.xpath(".//script|.//style"):
         junk.drop_tree()
-    raw = "\n".join(part for part in el.itertext())
-    return _BLANK_LINES.sub("\n", _SPACE.sub(" ", raw)).strip()
+    for block in el.iter(*_BLOCKS):  # block elements end a line; inline ones do not
+        block.tail = "\n" + (block.tail or "")
+    raw = "".join(el.itertext())
+    return _BLANK_LINES.sub("\n", _SPACE.sub(" ", raw).replace(" \n", "\n")).strip()
 
 
 def first(root: etree._Element, selector: str) -> etree._Element | None:

@@ -38,8 +38,8 @@ def parse_feed(content: bytes, source_id: str, url: str, headers: dict[str, str]
                               sanitize_html=True, resolve_relative_uris=True)
     problem = _bozo_message(parsed)
     if not parsed.entries:
-        if problem or not parsed.feed:
-            raise SourceChanged(f"not a readable feed: {problem or 'no feed element'}", url=url)
+        if problem or not parsed.get("version"):
+            raise SourceChanged(f"not a readable feed: {problem or 'no RSS or Atom root element'}", url=url)
         return []
     warnings = (f"feed salvaged: {problem}",) if problem else ()
     items: dict[str, FetchedItem] = {}

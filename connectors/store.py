@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -149,12 +150,15 @@ def search_notices(es: Elasticsearch, text: str = "", *, filters: dict[str, Any]
 
 
 def text_query(text: str) -> dict[str, Any]:
-    """A phrase match (so 区块链 means those three characters in order) or all terms present."""
-    fields = ["title^3", "summary", "body", "standard_numbers"]
-    return {"bool": {"minimum_should_match": 1, "should": [
-        {"multi_match": {"query": text, "type": "phrase", "fields": fields, "boost": 2}},
-        {"multi_match": {"query": text, "fields": fields, "operator": "and"}},
-    ]}}
+    """Every term (or "quoted phrase") must appear as a phrase in some text field.
+
+    The standard analyzer indexes Chinese per character; a phrase keeps 区块链 from matching
+    a title that merely contains 区, 块 and 链 apart.
+    """
+    fields = ["title^3", "summary", "body", "attachments.name", "standard_numbers"]
+    terms = [quoted or word for quoted, word in re.findall(r'"([^"]+)"|(\S+)', text)]
+    return {"bool": {"must": [{"multi_match": {"query": t, "type": "phrase", "fields": fields}}
+                              for t in terms]}}
 
 
 def _filters(filters: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,0 +1,66 @@
+"""The pipeline run through Airflow (dag.test on a migrated SQLite database), against real services."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from sqlalchemy import select
+
+from alerts import subscriptions as subs
+from connectors import store
+from regwatch.replay import DEFAULT_ROOT, ReplayServer
+
+
+@pytest.fixture
+def bag(airflow_db, monkeypatch):
+    monkeypatch.setenv("REGWATCH_RETRY_DELAY_SECONDS", "0.5")
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DEFAULT_ROOT.parents[1] / "dags"))
+
+
+def asset_events() -> list[dict]:
+    from airflow.models.asset import AssetEvent
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return [e.extra for e in session.scalars(select(AssetEvent).order_by(AssetEvent.id))]
+
+
+def test_poll_then_dispatch_through_airflow(bag, es, smtp, replay, monkeypatch) -> None:
+    monkeypatch.setenv("REGWATCH_REPLAY", replay.base)
+    subs.save(es, subs.make("email", "analyst@example.org", subs.Filters(), known_sources=["miit-yjzj"]))
+    before = len(asset_events())
+    run = bag.dags["poll_publishers"].test()
+    assert run.state == "success"
+    assert es.count(index=store.NOTICES)["count"] == 10
+    ids = asset_events()[before]["notice_ids"]
+    assert len(ids) == 10
+    run = bag.dags["dispatch_alerts"].test(run_conf={"notice_ids": ids})
+    assert run.state == "success"
+    subjects = sorted(m["Subject"] for m in smtp.messages)
+    assert len(subjects) == 4 and any("跨链互操作" in s for s in subjects)
+    # A second poll finds nothing new: the event names no notices and nothing more is sent.
+    assert bag.dags["poll_publishers"].test().state == "success"
+    assert asset_events()[-1]["notice_ids"] == []
+
+
+def test_a_broken_publisher_fails_only_its_own_task(bag, es, tmp_path, monkeypatch) -> None:
+    root = tmp_path / "fixtures"
+    shutil.copytree(DEFAULT_ROOT, root)
+    (root / "miit-yjzj" / "unit.json").write_text('{"data": {"html": "<ul><li>', encoding="utf-8")
+    server = ReplayServer(root).start()
+    monkeypatch.setenv("REGWATCH_REPLAY", server.base)
+    try:
+        run = bag.dags["poll_publishers"].test()
+    finally:
+        server.stop()
+    states = {ti.map_index: ti.state for ti in run.get_task_instances() if ti.task_id == "poll"}
+    assert sorted(states.values()) == ["failed", "success"]
+    health = store.source_health(es)
+    assert health["miit-yjzj"]["status"] == "changed"
+    assert "malformed JSON" in health["miit-yjzj"]["last_error"]
+    assert health["nist-csrc"]["status"] == "ok"
+    assert asset_events()[-1]["notice_ids"]  # the healthy publisher's notices still announced
+    assert es.count(index=store.NOTICES, query={"term": {"source_id": "nist-csrc"}})["count"] == 4
