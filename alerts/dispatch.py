@@ -29,9 +29,10 @@ class DispatchResult:
 
 def dispatch(es: Elasticsearch, notice_ids: Sequence[str], *,
              clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> DispatchResult:
-    """Deliver alerts for these notices, each at most once; failures are listed, not raised."""
+    """Deliver alerts for these notices (and earlier failures), each once; failures are listed."""
     result = DispatchResult()
-    notices = {n.id: n for n in get_notices(es, notice_ids)}
+    wanted = list(dict.fromkeys([*notice_ids, *ledger.unfinished_notice_ids(es)]))
+    notices = {n.id: n for n in get_notices(es, wanted)}
     subs = {s.id: s for s in subscriptions.list_all(es)}
     for sub_id, matched in match(es, list(notices), list(subs.values())).items():
         sub, channel = subs[sub_id], CHANNELS.get(subs[sub_id].channel)

@@ -60,6 +60,13 @@ def mark_failed(es: Elasticsearch, lid: str, error: str) -> None:
     es.update(index=INDEX, id=lid, doc={"status": "failed", "error": error[:1000]}, refresh=True)
 
 
+def unfinished_notice_ids(es: Elasticsearch, limit: int = 1000) -> list[str]:
+    """Notices with an alert that failed or was abandoned mid-send: the next dispatch retries them."""
+    resp = es.search(index=INDEX, size=limit, query={"terms": {"status": ["failed", "pending"]}},
+                     source_includes=["notice_id"], sort=[{"claimed_at": "asc"}])
+    return list(dict.fromkeys(h["_source"]["notice_id"] for h in resp["hits"]["hits"]))
+
+
 def sent_count(es: Elasticsearch) -> int:
     """Return how many alerts the ledger records as sent."""
     return es.count(index=INDEX, query={"term": {"status": "sent"}})["count"]

@@ -235,7 +235,7 @@ def cmd_mailbox(args: argparse.Namespace) -> int:
     from aiosmtpd.controller import Controller
     from aiosmtpd.handlers import Mailbox
 
-    os.makedirs(args.path, exist_ok=True)
+    os.makedirs(os.path.dirname(os.path.abspath(args.path)), exist_ok=True)
     controller = Controller(Mailbox(args.path), hostname="127.0.0.1", port=args.port)
     controller.start()
     print(f"local mailbox: SMTP on 127.0.0.1:{args.port}, messages in {args.path}", flush=True)

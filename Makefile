@@ -1,0 +1,35 @@
+# regwatch: `make demo` runs the main job on embedded defaults; `make test` runs the suite.
+# Both install what they need (make setup) and can be run again at any time.
+
+PY     ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: setup test demo es-start es-stop clean-data
+
+setup: $(STAMP)
+	@bash infra/prerequisites.sh
+	@$(BIN)/python -c "from infra.local_es import distribution; print('Elasticsearch distribution:', distribution())"
+
+$(STAMP):
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-dev.txt -c constraints.txt
+	$(BIN)/python -m pip install -q --no-deps -e . >$(VENV)/editable-install.log 2>&1 || (cat $(VENV)/editable-install.log; exit 1)
+	@rm -f $(VENV)/.installed-* && touch $@
+
+test: setup
+	$(BIN)/python -m pytest
+
+demo: setup
+	@bash infra/demo.sh
+
+es-start: setup
+	$(BIN)/regwatch es start
+
+es-stop:
+	$(BIN)/regwatch es stop
+
+clean-data:
+	rm -rf .data

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Check (and, as root on Debian, install) what the local Elasticsearch node needs:
+# Maven to fetch the distribution and a JDK 21+ to run it.
+set -euo pipefail
+
+have_jdk21() {
+  for release in /usr/lib/jvm/*/release; do
+    [ -f "$release" ] || continue
+    major=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release")
+    [ -n "$major" ] && [ "$major" -ge 21 ] && return 0
+  done
+  [ -n "${ES_JAVA_HOME:-}" ]
+}
+
+apt_install() {
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    echo "missing: $* (install it, or set ES_JAVA_HOME to a JDK 21+)" >&2
+    exit 1
+  fi
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+command -v mvn >/dev/null || apt_install maven
+if ! have_jdk21; then
+  apt_install openjdk-21-jdk-headless || apt_install openjdk-25-jdk-headless
+fi

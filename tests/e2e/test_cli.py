@@ -1,0 +1,97 @@
+"""The `regwatch` command as a user runs it: subprocesses against real loopback services."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from regwatch.replay import DEFAULT_ROOT, ReplayServer
+
+BIN = Path(sys.executable).with_name("regwatch")
+
+
+def regwatch(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN), *args], input=stdin, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.fixture
+def services(es, smtp, replay):
+    """Environment for a subprocess: the test node, the SMTP sink, the replay server."""
+    return {"ES_URL": os.environ["ES_URL"], "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port),
+            "REPLAY": replay.base}
+
+
+def test_run_once_indexes_alerts_by_email_then_nothing_new(services, smtp) -> None:
+    sub = regwatch("subscribe", "--email", "analyst@example.org", env=services)
+    assert sub.returncode == 0, sub.stderr
+    first = regwatch("run", "--once", "--replay", services["REPLAY"], env=services)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "2 publishers polled (2 ok, 0 failed); 10 notices seen, 10 new" in first.stdout
+    assert "alerts: 4 delivered" in first.stdout
+    assert len(smtp.messages) == 4
+    second = regwatch("run", "--once", "--replay", services["REPLAY"], env=services)
+    assert "0 new" in second.stdout and "alerts: 0 delivered" in second.stdout
+    assert len(smtp.messages) == 4
+    found = regwatch("search", "区块链", "--json", env=services)
+    titles = [json.loads(line)["title"] for line in found.stdout.splitlines()]
+    assert any("跨链互操作" in t for t in titles) and all("区块链" in t for t in titles)
+    sources = regwatch("sources", env=services)
+    assert "miit-yjzj" in sources.stdout and " ok " in sources.stdout
+
+
+def test_a_broken_publisher_is_reported_while_the_other_completes(services, tmp_path) -> None:
+    root = tmp_path / "fixtures"
+    shutil.copytree(DEFAULT_ROOT, root)
+    index = root / "miit-yjzj" / "index.html"
+    index.write_text(index.read_text(encoding="utf-8").replace("querydata=", "data-q="), encoding="utf-8")
+    server = ReplayServer(root).start()
+    try:
+        run = regwatch("run", "--once", "--replay", server.base, env=services)
+    finally:
+        server.stop()
+    assert run.returncode == 1
+    assert "miit-yjzj              changed      SourceChanged: list page has no jpaas script tag" in run.stdout
+    assert "nist-csrc              ok           4 seen, 4 new" in run.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (("subscribe", "--email", "not-an-address"), "regwatch subscribe: error: invalid email address"),
+    (("subscribe", "--email", "a@b.org", "--stage", "drafty"), "unknown stage: drafty"),
+    (("fetch", "--source", "nope"), "unknown source 'nope'"),
+    (("unsubscribe", "sub-nope"), "no subscription 'sub-nope'"),
+])
+def test_bad_input_is_one_clear_line(services, args, message) -> None:
+    done = regwatch(*args, env=services)
+    assert done.returncode == 2 and message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_unreachable_elasticsearch_is_one_clear_line() -> None:
+    done = regwatch("search", "区块链", env={"ES_URL": "http://127.0.0.1:9"})
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("regwatch search: error: cannot reach Elasticsearch: ConnectionError "
+                                   "(is it running? `regwatch es start`)")
+
+
+def test_classify_contract() -> None:
+    rows = [{"title": "关于公开征求《区块链 节点服务能力要求》行业标准（征求意见稿）意见的通知"},
+            {"title": "Markets in Crypto-Assets: final guidelines", "summary": "ESMA", "source": "esma"},
+            {"title": "关于推动产业链供应链协同发展的指导意见"}]
+    done = regwatch("classify", stdin="".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [o["blockchain"] for o in out] == [True, True, False]
+    assert out[0]["stage"] == "draft" and out[0]["lang"] == "zh" and out[1]["lang"] == "en"
+    bad = regwatch("classify", stdin='{"title": "ok"}\n{"summary": "no title"}\n')
+    assert bad.returncode == 2 and bad.stdout == "" and "line 2" in bad.stderr
+
+
+def test_fetch_any_feed_by_url(replay) -> None:
+    done = regwatch("fetch", "--url", f"{replay.base}/nist-csrc/csrc/media/feeds/metafeeds/all.rss")
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 4
