@@ -64,7 +64,7 @@ Where to look next:
   .venv/bin/regwatch es start && .venv/bin/regwatch search 区块链
   .venv/bin/regwatch sources              # each publisher's health
   .venv/bin/regwatch subscriptions        # who hears about what
-  ls $MAILBOX/new                        # the delivered emails (Maildir)
+  ls .data/mailbox/new                   # the delivered emails (Maildir)
   make demo                              # again: it alerts nothing new
 EOF
 exit $status
