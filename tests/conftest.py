@@ -24,7 +24,9 @@ from infra import local_es
 from regwatch.replay import DEFAULT_ROOT, ReplayServer
 from tests.servers import ScriptedServer, SmtpSink
 
-TEST_NODE = local_es.Node(name="test", port=int(os.environ.get("REGWATCH_TEST_ES_PORT", "9250")))
+# Several test sessions may run side by side: each port gets its own node folder.
+_TEST_PORT = int(os.environ.get("REGWATCH_TEST_ES_PORT", "9250"))
+TEST_NODE = local_es.Node(name=f"test-{_TEST_PORT}", port=_TEST_PORT)
 
 
 @pytest.fixture(scope="session")

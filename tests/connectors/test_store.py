@@ -1,6 +1,7 @@
 """The store against the real local Elasticsearch node."""
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 import pytest
@@ -71,7 +72,8 @@ def test_known_urls(es) -> None:
 
 @pytest.fixture(scope="module")
 def secured_node():
-    node = local_es.Node(name="test-secured", port=9270, security=True, password="regwatch-Test-1")
+    port = int(os.environ.get("REGWATCH_TEST_ES_PORT", "9250")) + 20
+    node = local_es.Node(name=f"test-secured-{port}", port=port, security=True, password="regwatch-Test-1")
     local_es.stop(node)
     local_es.wipe(node)
     local_es.start(node)
