@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -58,8 +59,6 @@ class Response:
         return decode(self.content, self.headers.get("content-type", ""))
 
     def json(self) -> Any:
-        import json
-
         return json.loads(self.text)
 
 
@@ -110,6 +109,15 @@ class HttpClient:
     def get(self, url: str, *, params: Mapping[str, str] | None = None,
             headers: Mapping[str, str] | None = None) -> Response:
         """GET with retries on timeouts, 5xx and 429; raise a typed error otherwise."""
+        return self.request("GET", url, params=params, headers=headers)
+
+    def post(self, url: str, *, data: Mapping[str, str] | None = None, json: Any = None,
+             headers: Mapping[str, str] | None = None) -> Response:
+        """POST a form or JSON body, with the same limits and retries as GET."""
+        return self.request("POST", url, data=data, json=json, headers=headers)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Response:
+        """Send one request with retries on timeouts, 5xx and 429; raise a typed error otherwise."""
         retrying = Retrying(
             retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
             stop=stop_after_attempt(self.options.attempts),
@@ -117,7 +125,7 @@ class HttpClient:
             reraise=True,
         )
         try:
-            return retrying(self._get_once, url, params, headers)
+            return retrying(self._once, method, url, kwargs)
         except _Retryable as exc:
             raise SourceUnavailable(str(exc).rsplit(" (", 1)[0], url=url) from None
 
@@ -128,11 +136,10 @@ class HttpClient:
             return min(max(exc.retry_after, backoff), self.options.max_retry_after)
         return backoff
 
-    def _get_once(self, url: str, params: Mapping[str, str] | None,
-                  headers: Mapping[str, str] | None) -> Response:
+    def _once(self, method: str, url: str, kwargs: dict[str, Any]) -> Response:
         start = time.monotonic()
         try:
-            with self._client.stream("GET", self.wire_url(url), params=params, headers=headers) as r:
+            with self._client.stream(method, self.wire_url(url), **kwargs) as r:
                 content = self._read_capped(r, url, start)
                 status, resp_headers = r.status_code, r.headers
         except httpx.TooManyRedirects:

@@ -1,14 +1,16 @@
 """Replay recorded publisher fixtures over real HTTP on loopback (tests and the demo).
 
 Each folder ``<root>/<source_id>/`` holds a ``routes.yaml``: a list of
-``{path, file, content_type?, status?, headers?, query?}``. The server answers
-``GET /<source_id><path>`` with the file; ``query`` lists parameters the real site requires
-(a request without them gets 400, as a changed API would). ETag and If-None-Match work as on
+``{path, file, method?, content_type?, status?, headers?, query?}``. The server answers
+``GET /<source_id><path>`` (or POST, with ``method: POST``) with the file; ``query`` lists
+parameters the real site requires, in the query string or a form or JSON body (a request
+without them gets 400, as a changed API would). ETag and If-None-Match work as on
 a real server, so conditional GET is exercised too.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +31,7 @@ class Route:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     query: dict[str, str] = field(default_factory=dict)
+    method: str = "GET"
 
 
 def load_routes(root: Path) -> dict[str, list[Route]]:
@@ -46,11 +49,23 @@ class _Handler(BaseHTTPRequestHandler):
     server: ReplayServer
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self._answer("GET", {})
+
+    def do_POST(self) -> None:  # noqa: N802
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8", "replace")
+        if "json" in (self.headers.get("Content-Type") or ""):
+            body = json.loads(raw or "{}")
+            fields = {k: str(v) for k, v in body.items()} if isinstance(body, dict) else {}
+        else:
+            fields = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+        self._answer("POST", fields)
+
+    def _answer(self, method: str, fields: dict[str, str]) -> None:
         self.server.requests.append(self.path)
         parts = urlsplit(self.path)
-        query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        routes = self.server.routes.get(parts.path, [])
-        route = next((r for r in routes if all(query.get(k) == v for k, v in r.query.items())), None)
+        query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()} | fields
+        routes = [r for r in self.server.routes.get(parts.path, []) if r.method == method]
+        route = next((r for r in routes if all(query.get(k) == str(v) for k, v in r.query.items())), None)
         if route is None:
             self._send(400 if routes else 404, b"no such recorded page", "text/plain")
             return
