@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -13,6 +14,10 @@ class Attachment:
 @dataclass(frozen=True)
 class FetchedItem:
     """One notice as listed (and, when new, as its detail page shows it).
+
+    ``hints`` carries facts the publisher states outright rather than implies in a title — a
+    standards platform's stage column, say — as Notice fields (``stage``, ``level``, ``kind``,
+    ``standard_numbers``, ``blockchain``); they win over what the classifier infers.
 
     ``partial`` marks a list-only view of a notice already indexed (its detail page is
     fetched once, when it is new): the store keeps the full version it has.
@@ -32,3 +37,4 @@ class FetchedItem:
     attachments: tuple[Attachment, ...] = ()
     warnings: tuple[str, ...] = field(default=())
     partial: bool = False
+    hints: dict[str, Any] = field(default_factory=dict)

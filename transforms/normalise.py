@@ -38,7 +38,7 @@ def normalise(item: FetchedItem, source: SourceMeta, now: datetime) -> Notice:
     if item.published and published is None:
         warnings.append(f"unreadable publish date {item.published[:40]!r}")
     summary = item.summary or item.body[:300]
-    facts = understand(title=title, summary=summary, url=item.url, source=source.id)
+    facts = {**understand(title=title, summary=summary, url=item.url, source=source.id), **item.hints}
     deadline = to_date(item.deadline) if item.deadline else None
     if deadline is None and facts["stage"] == "draft":
         deadline = comment_deadline(f"{summary}\n{item.body}", published.date() if published else None)
