@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from connectors.items import FetchedItem
 
 # One line per kind module; importing it registers the kind.
-KIND_MODULES = ("connectors.rss", "connectors.jpaas_unit")
+KIND_MODULES = ("connectors.rss", "connectors.jpaas_unit", "connectors.gkmlpt", "connectors.html_list",
+                "connectors.samr_std", "connectors.json_api")
 
 # Given candidate URLs, return those already indexed (so detail pages are fetched for new items only).
 Seen = Callable[[list[str]], set[str]]

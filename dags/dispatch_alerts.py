@@ -27,6 +27,7 @@ def dispatch_alerts() -> None:
     def deliver(*, triggering_asset_events=None, dag_run=None) -> dict:
         from regwatch import tasks
 
+        tasks.apply_connections()
         ids = tasks.ids_from_events(triggering_asset_events, dag_run.conf if dag_run else None)
         return tasks.deliver(ids)
 

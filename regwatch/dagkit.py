@@ -6,6 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 from airflow.sdk import Asset
 
+from regwatch.ops import task_failed
+
 # Updated by poll_publishers with the ids of new and stage-changed notices in `extra`.
 NOTICES = Asset(name="regwatch_notices", uri="x-regwatch://notices/new")
 
@@ -17,4 +19,5 @@ DEFAULT_ARGS = {
     "retry_delay": timedelta(seconds=float(os.environ.get("REGWATCH_RETRY_DELAY_SECONDS", "30"))),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=10),
+    "on_failure_callback": [task_failed()],
 }

@@ -2,25 +2,66 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
+from alerts.dispatch import dispatch
 from connectors import store
 from connectors.catalog import load_catalog
 from connectors.errors import ConnectorError
+from regwatch import health
 from regwatch.pipeline import poll_source
-from alerts.dispatch import dispatch
+
+# Airflow Connection -> the environment variables the rest of regwatch reads. Credentials live
+# in Connections (AIRFLOW_CONN_* in development); an explicit environment variable still wins.
+CONNECTIONS = {
+    "regwatch_es": lambda c: {"ES_URL": _url(c, "http", 9200), "ES_USERNAME": c.login,
+                              "ES_PASSWORD": c.password, "ES_API_KEY": c.extra_dejson.get("api_key")},
+    "regwatch_smtp": lambda c: {"SMTP_HOST": c.host, "SMTP_PORT": str(c.port or 25),
+                                "SMTP_USER": c.login, "SMTP_PASSWORD": c.password,
+                                "SMTP_STARTTLS": str(c.extra_dejson.get("starttls", "false")),
+                                "SMTP_FROM": c.extra_dejson.get("from_email")},
+    "regwatch_slack": lambda c: {"SLACK_BOT_TOKEN": c.password,
+                                 "SLACK_API_URL": c.extra_dejson.get("base_url")},
+}
 
 
 class PublisherFailed(ConnectorError):
     """Raised by a poll task so Airflow marks (and retries) that publisher's task only."""
 
 
+def _url(conn: Any, scheme: str, port: int) -> str:
+    return f"{conn.schema or scheme}://{conn.host}:{conn.port or port}"
+
+
+def apply_connections() -> None:
+    """Fill regwatch's settings from Airflow Connections where the environment has none."""
+    from airflow.sdk import BaseHook
+
+    for conn_id, settings in CONNECTIONS.items():
+        try:
+            conn = BaseHook.get_connection(conn_id)
+        except Exception:  # noqa: BLE001 — an absent connection means "use the defaults"
+            continue
+        for name, value in settings(conn).items():
+            if value and not os.environ.get(name):
+                os.environ[name] = value
+
+
+def due_sources(manual: bool, now: datetime | None = None) -> list[str]:
+    """Enabled publishers to poll now: all on a manual run, else those whose schedule ticked."""
+    sources = [s for s in load_catalog() if s.enabled]
+    if manual:
+        return [s.id for s in sources]
+    docs = store.source_health(_es())
+    now = now or datetime.now(timezone.utc)
+    return [s.id for s in sources if health.is_due(s, docs.get(s.id), now)]
+
+
 def poll(source_id: str) -> dict[str, Any]:
     """Poll one catalogued publisher; raise if it failed (after recording its health)."""
     source = {s.id: s for s in load_catalog()}[source_id]
-    es = store.connect()
-    store.ensure_indices(es)
-    outcome = poll_source(es, source, replay=os.environ.get("REGWATCH_REPLAY") or None)
+    outcome = poll_source(_es(), source, replay=os.environ.get("REGWATCH_REPLAY") or None)
     if outcome.error:
         raise PublisherFailed(f"{source_id}: {outcome.error}")
     return outcome.to_dict()
@@ -46,8 +87,35 @@ def ids_from_events(events: Mapping[Any, Iterable[Any]] | None, conf: Mapping[st
 
 def deliver(notice_ids: list[str]) -> dict[str, int]:
     """Match and deliver; raise DeliveryError if any alert failed (the retry sends only those)."""
-    es = store.connect()
-    store.ensure_indices(es)
-    result = dispatch(es, notice_ids)
+    result = dispatch(_es(), notice_ids)
     result.raise_for_failures()
     return {"notices": len(notice_ids), "sent": len(result.sent), "skipped": len(result.skipped)}
+
+
+def health_changes(now: datetime | None = None) -> list[dict[str, str]]:
+    """Publishers whose health changed since operators were last told."""
+    docs = store.source_health(_es())
+    found = health.changes(load_catalog(), docs, now or datetime.now(timezone.utc))
+    return [{"source_id": h.source_id, "state": h.state, "detail": h.detail} for h in found]
+
+
+def mark_reported(changes: Iterable[Mapping[str, str]]) -> None:
+    """Remember what operators were told, so each state change is reported once."""
+    es = _es()
+    for change in changes:
+        store.record_health(es, change["source_id"], {"reported_state": change["state"]})
+
+
+def health_message(changes: list[Mapping[str, str]]) -> tuple[str, str]:
+    """Subject and body of the operators' report."""
+    states = sorted({c["state"] for c in changes})
+    subject = f"[regwatch] {len(changes)} publishers changed state: {', '.join(states)}"
+    body = "\n".join(f"{c['source_id']}: {c['state']}" + (f" — {c['detail']}" if c["detail"] else "")
+                     for c in changes)
+    return subject, body + "\n\nSee `regwatch sources` or the regwatch-sources index in Kibana."
+
+
+def _es() -> Any:
+    es = store.connect()
+    store.ensure_indices(es)
+    return es

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+TEST_CATALOG = Path(__file__).with_name("catalog.yaml")
 # Airflow reads its configuration when first imported: point it at a throw-away home first.
 AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="regwatch-airflow-"))
 os.environ.update({
@@ -51,6 +52,13 @@ def es(es_url: str, monkeypatch: pytest.MonkeyPatch):
     store.ensure_indices(client)
     yield client
     client.close()
+
+
+@pytest.fixture
+def two_publishers(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Pipeline tests run over a fixed catalogue of two publishers (MIIT jpaas and NIST RSS)."""
+    monkeypatch.setenv("REGWATCH_CATALOG", str(TEST_CATALOG))
+    return TEST_CATALOG
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from regwatch.replay import DEFAULT_ROOT, ReplayServer
 
 
 @pytest.fixture
-def bag(airflow_db, monkeypatch):
+def bag(airflow_db, two_publishers, monkeypatch):
     monkeypatch.setenv("REGWATCH_RETRY_DELAY_SECONDS", "0.5")
     from airflow.dag_processing.dagbag import DagBag
 

@@ -21,10 +21,10 @@ def regwatch(*args: str, stdin: str | None = None, env: dict | None = None) -> s
 
 
 @pytest.fixture
-def services(es, smtp, replay):
+def services(es, smtp, replay, two_publishers):
     """Environment for a subprocess: the test node, the SMTP sink, the replay server."""
     return {"ES_URL": os.environ["ES_URL"], "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port),
-            "REPLAY": replay.base}
+            "REPLAY": replay.base, "REGWATCH_CATALOG": str(two_publishers)}
 
 
 def test_run_once_indexes_alerts_by_email_then_nothing_new(services, smtp) -> None:

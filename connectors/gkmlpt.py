@@ -1,0 +1,159 @@
+"""Guangdong "gkmlpt" disclosure catalogues (every Shenzhen municipal and district site).
+
+``/gkmlpt/index`` is a Vue shell embedding ``window._CONFIG = {SID:'…', TREE:[…]}``; the list is
+JSON from ``/gkmlpt/api/all/<category>?page=<n>&sid=<SID>``; a detail page embeds the article
+as ``window._CONFIG.DETAIL`` JSON whose ``content`` is escaped HTML.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urljoin
+
+from pydantic import BaseModel, ConfigDict
+
+from connectors import html
+from connectors.catalog import Source
+from connectors.errors import ConnectorError, SourceChanged, SourceUnavailable
+from connectors.http import HttpClient
+from connectors.items import FetchedItem
+from connectors.registry import Seen, register
+
+_SID = re.compile(r"""\bSID\s*:\s*['"](\d+)['"]""")
+_TREE = re.compile(r"\bTREE\s*:\s*\[")
+_CONTENT = re.compile(r'"content"\s*:\s*("(?:[^"\\]|\\.)*")')
+# Some older Guangdong sites send titles with JavaScript escape()-style "%u8BA1" sequences.
+_PERCENT_U = re.compile(r"%u([0-9A-Fa-f]{4})")
+
+
+class GkmlptOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    category: int | str = 0
+    pages: int = 3
+    fetch_detail: bool = True
+
+
+@register("gkmlpt", GkmlptOptions)
+def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
+    """Read the catalogue's category through the list API, then detail pages of new items."""
+    opts: GkmlptOptions = source.options
+    sid, tree = parse_config(http.get(source.url).text, source.url)
+    category = category_id(opts.category, tree, source.url)
+    items: dict[str, FetchedItem] = {}
+    for page in range(1, opts.pages + 1):
+        answer = _list_page(source, http, category, sid, page)
+        if answer is None:
+            break
+        found = parse_articles(answer, source)
+        items.update((i.url, i) for i in found if i.url not in items)
+        if not found or len(items) >= _total(answer):
+            break
+    if not opts.fetch_detail:
+        return list(items.values())
+    known = seen(list(items))
+    return [replace(i, partial=True) if i.url in known else _with_detail(i, http)
+            for i in items.values()]
+
+
+def parse_config(page: str, url: str) -> tuple[str, list[dict[str, Any]]]:
+    """Return the site id and the category tree from the index page's window._CONFIG."""
+    sid = _SID.search(page)
+    if "_CONFIG" not in page or sid is None:
+        raise SourceChanged("gkmlpt index has no window._CONFIG with a SID", url=url)
+    tree_at = _TREE.search(page)
+    if tree_at is None:
+        return sid.group(1), []
+    try:
+        tree, _ = json.JSONDecoder().raw_decode(page, tree_at.end() - 1)
+    except json.JSONDecodeError:
+        return sid.group(1), []  # only needed when a category is named rather than numbered
+    return sid.group(1), tree if isinstance(tree, list) else []
+
+
+def category_id(wanted: int | str, tree: list[dict[str, Any]], url: str) -> int:
+    """Resolve a category given by id or by its name in the tree (jump_url nodes are links out)."""
+    if isinstance(wanted, int) or str(wanted).isdigit():
+        return int(wanted)
+    stack = list(tree)
+    while stack:
+        node = stack.pop(0)
+        if node.get("name") == wanted and not node.get("jump_url"):
+            return int(node["id"])
+        stack.extend(node.get("children") or [])
+    raise SourceChanged(f"gkmlpt tree has no category named {wanted!r}", url=url)
+
+
+def _list_page(source: Source, http: HttpClient, category: int, sid: str, page: int) -> dict[str, Any] | None:
+    url = f"{source.origin}/gkmlpt/api/all/{category}"
+    headers = {"Referer": f"{source.origin}/gkmlpt/policy", "Accept": "application/json"}
+    try:
+        text = http.get(url, params={"page": str(page), "sid": sid}, headers=headers).text
+    except SourceUnavailable as exc:
+        if page > 1 and "HTTP 404" in str(exc):
+            return None  # some sites answer 404 past the last page instead of an empty list
+        raise
+    return parse_answer(text, url)
+
+
+def parse_answer(text: str, url: str) -> dict[str, Any]:
+    """Parse one list API answer, which must carry an articles list."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceChanged(f"gkmlpt list API answered malformed JSON ({exc.msg})", url=url) from None
+    if not isinstance(data, dict) or not isinstance(data.get("articles"), list):
+        raise SourceChanged("gkmlpt list API answer has no articles list", url=url)
+    return data
+
+
+def _total(answer: dict[str, Any]) -> int:
+    classify = answer.get("classify") if isinstance(answer.get("classify"), dict) else {}
+    total = answer.get("total") or classify.get("post_count")
+    return int(total) if str(total or "").isdigit() else 10**9
+
+
+def parse_articles(answer: dict[str, Any], source: Source) -> list[FetchedItem]:
+    """Turn the API's articles into items (epoch-second dates kept as the publisher sent them)."""
+    items: dict[str, FetchedItem] = {}
+    for art in answer["articles"]:
+        item = _article(art, source) if isinstance(art, dict) else None
+        if item is not None:
+            items.setdefault(item.url, item)
+    return list(items.values())
+
+
+def _article(art: dict[str, Any], source: Source) -> FetchedItem | None:
+    link = art.get("url") or art.get("post_url")
+    title = _PERCENT_U.sub(lambda m: chr(int(m.group(1), 16)), str(art.get("title") or "")).strip()
+    if not link or not title:
+        return None
+    when = art.get("create_time") or art.get("display_publish_time") or art.get("created_at")
+    return FetchedItem(
+        source_id=source.id, url=urljoin(source.url, str(link)), title=title,
+        published=str(when) if when else None, summary=str(art.get("abstract") or ""),
+        issuer=art.get("publisher") or None)
+
+
+def _with_detail(item: FetchedItem, http: HttpClient) -> FetchedItem:
+    try:
+        page = http.get(item.url)
+    except ConnectorError as exc:
+        # The list told us the notice exists; a broken detail page must not hide it.
+        return replace(item, warnings=item.warnings + (f"detail page: {exc}",))
+    return parse_detail(page.text, item)
+
+
+def parse_detail(page: str, item: FetchedItem) -> FetchedItem:
+    """Read the body and attachments from the DETAIL JSON's escaped HTML content."""
+    found = _CONTENT.search(page)
+    if found is None:
+        return replace(item, warnings=item.warnings + ("detail page has no _CONFIG.DETAIL content",))
+    try:
+        content = json.loads(found.group(1))
+    except json.JSONDecodeError:
+        return replace(item, warnings=item.warnings + ("detail content is not a JSON string",))
+    root = html.parse(f"<div>{content}</div>")
+    return replace(item, attachments=html.attachments(root, item.url), body=html.text_of(root))

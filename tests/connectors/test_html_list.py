@@ -1,0 +1,139 @@
+"""html-list: selectors, titles, paging stops, duplicates, the WZWS POST fallback."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from connectors.catalog import parse_entry
+from connectors.errors import SourceBlocked, SourceChanged, SourceUnavailable
+from connectors.html_list import best_title, fetch, page_url, parse_list
+from connectors.http import HttpClient, HttpOptions
+from regwatch.replay import ReplayServer
+from tests.servers import Reply
+
+ROW = '<li><a href="/c/post_{n}.html" title="{t}">{text}</a><span>2026-11-{n:02d}</span></li>'
+CHALLENGE = b"<html><noscript>\xe8\xaf\xb7\xe5\xbc\x80\xe5\x90\xafJavaScript</noscript><script>var dynamicurl='/WZWSREL';</script></html>"
+
+
+def source(url: str, **options):
+    return parse_entry({"id": "t-list", "kind": "html-list", "url": url, "item_selector": "ul li",
+                        "date_selector": "span", **options}, 1)
+
+
+def listing(*numbers: int) -> bytes:
+    rows = "".join(ROW.format(n=n, t=f"标题{n}", text=f"标题{n}") for n in numbers)
+    return f"<html><body><ul>{rows}</ul></body></html>".encode()
+
+
+@pytest.mark.parametrize("text, attr, expected", [
+    ("关于公开征求《区块链…", "关于公开征求《区块链 节点要求》意见的通知", "关于公开征求《区块链 节点要求》意见的通知"),
+    ("金融分布式账本...", "《金融分布式账本技术安全规范》金融行业标准正式发布", "《金融分布式账本技术安全规范》金融行业标准正式发布"),
+    ("", "只在属性里的标题", "只在属性里的标题"),
+    ("完整标题", "栏目说明", "完整标题"),
+    ("完整标题", None, "完整标题"),
+])
+def test_title_prefers_the_attribute_when_text_is_truncated(text, attr, expected) -> None:
+    assert best_title(text, attr) == expected
+
+
+@pytest.mark.parametrize("pattern, n, expected", [
+    ("index_{n}.html", 1, "https://amr.sz.gov.cn/xxgk/qt/tzgg/index.html"),
+    ("index_{n}.html", 3, "https://amr.sz.gov.cn/xxgk/qt/tzgg/index_3.html"),
+    ("index_{n0}.html", 2, "https://amr.sz.gov.cn/xxgk/qt/tzgg/index_1.html"),
+    ("21892-{n}.html", 2, "https://amr.sz.gov.cn/xxgk/qt/tzgg/21892-2.html"),
+])
+def test_page_urls(pattern, n, expected) -> None:
+    assert page_url("https://amr.sz.gov.cn/xxgk/qt/tzgg/index.html", pattern, n) == expected
+
+
+def test_rows_without_links_and_duplicates_are_dropped() -> None:
+    page = listing(3, 2, 3).replace(b"<ul>", b'<ul><li class="line"></li>')
+    items = parse_list(page.decode(), "https://x.gov.cn/l/index.html", "t", source("https://x.gov.cn/").options)
+    assert [(i.url, i.published) for i in items] == [("https://x.gov.cn/c/post_3.html", "2026-11-03"),
+                                                     ("https://x.gov.cn/c/post_2.html", "2026-11-02")]
+
+
+def test_selectors_matching_nothing_is_a_changed_source() -> None:
+    with pytest.raises(SourceChanged, match="selectors matched nothing"):
+        parse_list("<html><div class='new-layout'></div></html>", "https://x.gov.cn/", "t",
+                   source("https://x.gov.cn/").options)
+
+
+@pytest.mark.parametrize("pages, script, requested, count", [
+    (5, {"/l/index_2.html": [Reply(200, listing(3))], "/l/index_3.html": [Reply(404)]}, 3, 3),   # 404 ends
+    (5, {"/l/index_2.html": [Reply(200, b"<html><ul></ul></html>")]}, 2, 2),                    # empty page ends
+    (5, {"/l/index_2.html": [Reply(200, listing(1, 2))]}, 2, 2),                                # nothing new ends
+    (2, {"/l/index_2.html": [Reply(200, listing(3))], "/l/index_3.html": [Reply(200, listing(4))]}, 2, 3),  # max
+])
+def test_paging_stops(scripted, pages, script, requested, count) -> None:
+    scripted.script["/l/index.html"] = [Reply(200, listing(1, 2))]
+    scripted.script.update(script)
+    with HttpClient(HttpOptions(attempts=1)) as http:
+        items = fetch(source(scripted.url("/l/index.html"), pages=pages), http, lambda urls: set())
+    assert len([p for p in scripted.hits if p.startswith("/l/")]) == requested
+    assert len(items) == count
+
+
+def test_a_missing_first_page_is_not_an_empty_list(scripted) -> None:
+    scripted.script["/l/index.html"] = [Reply(404)]
+    with HttpClient(HttpOptions(attempts=1)) as http, pytest.raises(SourceUnavailable, match="HTTP 404"):
+        fetch(source(scripted.url("/l/index.html")), http, lambda urls: set())
+
+
+def test_details_fill_date_source_body_and_attachments(scripted) -> None:
+    scripted.script["/l/index.html"] = [Reply(200, listing(1, 2))]
+    scripted.script["/c/post_1.html"] = [Reply(200, '<div class="tit"><span>发布时间：2026-11-01 17:35</span>'
+                                              '<em>信息来源：深圳市金融办</em></div><div class="d">正文 <a href="/f/a.pdf">附件</a>'
+                                              '</div><div class="fj"><a href="/f/b.docx">反馈表</a></div>'.encode())]
+    opts = dict(detail_body_selector="div.d", detail_date_selector=".tit span", detail_source_selector=".tit em",
+                detail_attachments_selector="div.fj")
+    with HttpClient(HttpOptions(attempts=1)) as http:
+        items = fetch(source(scripted.url("/l/index.html"), **opts), http, lambda urls: {urls[1]})
+    first, known = items
+    assert (first.published, first.issuer, first.body) == ("发布时间：2026-11-01 17:35", "深圳市金融办", "正文 附件")
+    assert [a.name for a in first.attachments] == ["附件", "反馈表"]
+    assert known.partial and "/c/post_2.html" not in scripted.hits
+
+
+def _replay(tmp_path: Path, post: bool) -> ReplayServer:
+    folder = tmp_path / "t-list"
+    folder.mkdir()
+    (folder / "challenge.html").write_bytes(CHALLENGE)
+    (folder / "list.html").write_bytes(listing(1, 2))
+    routes = [{"path": "/l/index.html", "file": "challenge.html"}]
+    if post:
+        routes.append({"path": "/l/index.html", "file": "list.html", "method": "POST"})
+    (folder / "routes.yaml").write_text(yaml.safe_dump(routes))
+    return ReplayServer(tmp_path).start()
+
+
+@pytest.mark.parametrize("fallback", [True, False])
+def test_wzws_challenge_falls_back_to_post_only_when_configured(tmp_path, fallback) -> None:
+    server = _replay(tmp_path, post=True)
+    try:
+        with HttpClient(HttpOptions(attempts=1), rebase={"https://www.pbc.gov.cn": f"{server.base}/t-list"}) as http:
+            src = source("https://www.pbc.gov.cn/l/index.html", post_fallback=fallback)
+            if fallback:
+                assert [i.title for i in fetch(src, http, lambda urls: set())] == ["标题1", "标题2"]
+            else:
+                with pytest.raises(SourceBlocked):
+                    fetch(src, http, lambda urls: set())
+    finally:
+        server.stop()
+
+
+def test_a_post_that_is_blocked_too_raises_blocked(tmp_path) -> None:
+    server = _replay(tmp_path, post=False)
+    (tmp_path / "t-list" / "routes.yaml").write_text(yaml.safe_dump([
+        {"path": "/l/index.html", "file": "challenge.html"},
+        {"path": "/l/index.html", "file": "challenge.html", "method": "POST"}]))
+    server.stop()
+    server = ReplayServer(tmp_path).start()
+    try:
+        with HttpClient(HttpOptions(attempts=1), rebase={"https://www.pbc.gov.cn": f"{server.base}/t-list"}) as http:
+            with pytest.raises(SourceBlocked):
+                fetch(source("https://www.pbc.gov.cn/l/index.html", post_fallback=True), http, lambda urls: set())
+    finally:
+        server.stop()

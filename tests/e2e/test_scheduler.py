@@ -1,0 +1,46 @@
+"""End to end on the real scheduler: api-server, scheduler, dag-processor and triggerer."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import pytest
+
+from alerts import subscriptions as subs
+from connectors import store
+from infra.airflow_stack import Stack
+from tests.servers import free_port
+
+
+@pytest.fixture
+def stack(tmp_path, es, smtp, replay, two_publishers):
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(two_publishers.read_text(encoding="utf-8") +
+                       '\n- {id: broken-feed, kind: rss, url: "https://broken.example.org/feed.xml"}\n',
+                       encoding="utf-8")
+    env = {"ES_URL": os.environ["ES_URL"], "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port),
+           "REGWATCH_REPLAY": replay.base, "REGWATCH_CATALOG": str(catalog),
+           "REGWATCH_POLL_SCHEDULE": "none", "REGWATCH_RETRY_DELAY_SECONDS": "1"}
+    running = Stack(tmp_path / "airflow", port=free_port(), env=env).start()
+    yield running
+    running.stop()
+
+
+def test_poll_and_asset_triggered_dispatch_on_the_scheduler(stack, es, smtp) -> None:
+    subs.save(es, subs.make("email", "analyst@example.org", subs.Filters(),
+                            known_sources=["miit-yjzj", "nist-csrc"]))
+    stack.wait_for_dags(["poll_publishers", "dispatch_alerts"])
+    started = datetime.now(timezone.utc).isoformat()
+    run_id = stack.trigger("poll_publishers")
+    poll = stack.wait_for_run("poll_publishers", run_id=run_id, timeout=240)
+    assert poll["state"] == "success"
+    states = {t["rendered_map_index"]: t["state"] for t in stack.task_states("poll_publishers", run_id)
+              if t["task_id"] == "poll"}
+    assert states == {"miit-yjzj": "success", "nist-csrc": "success", "broken-feed": "failed"}
+    dispatch = stack.wait_for_run("dispatch_alerts", after=started, timeout=240)
+    assert dispatch["state"] == "success"
+    assert es.count(index=store.NOTICES)["count"] == 10
+    assert len(smtp.messages) == 4
+    assert all(m["To"] == "analyst@example.org" for m in smtp.messages)
+    health = store.source_health(es)
+    assert health["broken-feed"]["status"] == "unavailable" and "HTTP 404" in health["broken-feed"]["last_error"]
