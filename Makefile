@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: setup test demo es-start es-stop clean-data
+.PHONY: setup test demo up down es-start es-stop clean-data
 
 setup: $(STAMP)
 	@bash infra/prerequisites.sh
@@ -23,7 +23,13 @@ test: setup
 	$(BIN)/python -m pytest
 
 demo: setup
-	@bash infra/demo.sh
+	@$(BIN)/python -m infra.demo demo
+
+up: setup
+	@$(BIN)/python -m infra.demo up
+
+down:
+	@$(BIN)/python -m infra.demo down
 
 es-start: setup
 	$(BIN)/regwatch es start
