@@ -5,8 +5,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from croniter import croniter
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from connectors.registry import kinds
 
@@ -31,7 +34,32 @@ class Source(BaseModel):
     jurisdiction: str = Field(default="CN", pattern=r"^[A-Z]{2,4}(-[A-Z0-9]{1,3}){0,2}$")
     enabled: bool = True
     schedule: str | None = None
+    # Publishers give local times without an offset; Chinese ones are Asia/Shanghai.
+    timezone: str | None = None
+    allow_private: bool = False
     options: Any = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _valid_cron(cls, value: str | None) -> str | None:
+        if value is not None and not croniter.is_valid(value):
+            raise ValueError(f"not a cron expression: {value!r}")
+        return value
+
+    @property
+    def zone(self) -> str:
+        """The publisher's time zone: as configured, else by jurisdiction."""
+        return self.timezone or _ZONES.get(self.jurisdiction.split("-")[0], "UTC")
 
     @property
     def origin(self) -> str:
@@ -39,6 +67,8 @@ class Source(BaseModel):
         return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
+_ZONES = {"CN": "Asia/Shanghai", "HK": "Asia/Hong_Kong", "US": "America/New_York",
+          "EU": "Europe/Brussels", "GB": "Europe/London", "JP": "Asia/Tokyo", "SG": "Asia/Singapore"}
 _COMMON = set(Source.model_fields) - {"options"}
 
 

@@ -40,7 +40,7 @@ class GkmlptOptions(BaseModel):
 def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
     """Read the catalogue's category through the list API, then detail pages of new items."""
     opts: GkmlptOptions = source.options
-    sid, tree = parse_config(http.get(source.url).text, source.url)
+    sid, tree = parse_config(http.get(source.url, conditional=True).text, source.url)
     category = category_id(opts.category, tree, source.url)
     items: dict[str, FetchedItem] = {}
     for page in range(1, opts.pages + 1):
@@ -90,7 +90,8 @@ def _list_page(source: Source, http: HttpClient, category: int, sid: str, page: 
     url = f"{source.origin}/gkmlpt/api/all/{category}"
     headers = {"Referer": f"{source.origin}/gkmlpt/policy", "Accept": "application/json"}
     try:
-        text = http.get(url, params={"page": str(page), "sid": sid}, headers=headers).text
+        text = http.get(url, params={"page": str(page), "sid": sid}, headers=headers,
+                        conditional=True).text
     except SourceUnavailable as exc:
         if page > 1 and "HTTP 404" in str(exc):
             return None  # some sites answer 404 past the last page instead of an empty list

@@ -74,7 +74,7 @@ def page_url(first: str, pattern: str, n: int) -> str:
 
 def _list_page(url: str, http: HttpClient, opts: HtmlListOptions, *, first: bool) -> str | None:
     try:
-        return http.get(url).text
+        return http.get(url, conditional=True).text
     except SourceBlocked:
         if not opts.post_fallback:
             raise

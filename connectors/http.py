@@ -1,19 +1,24 @@
 """The one HTTP client every connector uses: bounded, polite, honest about failures."""
 from __future__ import annotations
 
+import base64
 import codecs
+import ipaddress
 import json
 import re
+import socket
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.utils import parsedate_to_datetime
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 import httpx
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from connectors.errors import SourceBlocked, SourceUnavailable
 
+CACHE_MAX_BYTES = 512 * 1024  # list pages only; larger answers are simply fetched again
 USER_AGENT = "regwatch/0.1 (+standards-alerting; polite poller; contact via project README)"
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
 # GB2312 and GBK labels are routinely wrong about the characters actually used; GB18030 is
@@ -37,6 +42,8 @@ class HttpOptions:
     max_redirects: int = 5
     attempts: int = 3
     max_retry_after: float = 60.0
+    politeness: float = 0.2
+    allow_private: bool = False
     user_agent: str = USER_AGENT
 
 
@@ -49,10 +56,7 @@ class Response:
     headers: Mapping[str, str]
     content: bytes
     elapsed: float = 0.0
-
-    @property
-    def not_modified(self) -> bool:
-        return self.status == 304
+    from_cache: bool = False
 
     @property
     def text(self) -> str:
@@ -75,19 +79,28 @@ class HttpClient:
     `rebase` maps a publisher origin (``https://www.miit.gov.cn``) to the base URL that
     really serves it (a replay server in tests and the demo); connectors keep working with
     the publisher's real URLs, so the notices we index link to the real site.
+
+    `cache` holds, per list URL fetched with ``conditional=True``, the validators and body of
+    the last answer: a 304 is answered from it, so an unchanged list costs a few hundred bytes
+    and the connector still sees the whole list. The pipeline keeps it per publisher.
     """
 
     options: HttpOptions = field(default_factory=HttpOptions)
     rebase: Mapping[str, str] = field(default_factory=dict)
+    cache: dict[str, dict[str, str]] = field(default_factory=dict)
     bytes_received: int = 0
 
     def __post_init__(self) -> None:
         o = self.options
+        # The replay server we were pointed at is trusted configuration, not publisher input.
+        self._trusted = {urlsplit(b).hostname for b in self.rebase.values()}
+        self._last_request: dict[str, float] = {}
         self._client = httpx.Client(
             timeout=httpx.Timeout(o.read_timeout, connect=o.connect_timeout),
             follow_redirects=True,
             max_redirects=o.max_redirects,
             headers={"User-Agent": o.user_agent, "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"},
+            event_hooks={"request": [self._guard]},
         )
 
     def close(self) -> None:
@@ -107,9 +120,28 @@ class HttpClient:
         return url
 
     def get(self, url: str, *, params: Mapping[str, str] | None = None,
-            headers: Mapping[str, str] | None = None) -> Response:
-        """GET with retries on timeouts, 5xx and 429; raise a typed error otherwise."""
-        return self.request("GET", url, params=params, headers=headers)
+            headers: Mapping[str, str] | None = None, conditional: bool = False) -> Response:
+        """GET with retries on timeouts, 5xx and 429; raise a typed error otherwise.
+
+        With `conditional`, send the validators of the cached answer and serve a 304 from it.
+        """
+        if not conditional:
+            return self.request("GET", url, params=params, headers=headers)
+        key = str(httpx.URL(url, params=params))
+        cached = self.cache.get(key, {})
+        validators = {h: cached[k] for h, k in (("If-None-Match", "etag"),
+                                                 ("If-Modified-Since", "last_modified")) if cached.get(k)}
+        response = self.request("GET", url, params=params, headers={**(headers or {}), **validators})
+        if response.status == 304 and "body" in cached:
+            return replace(response, status=200, content=base64.b64decode(cached["body"]),
+                           headers={**response.headers, "content-type": cached.get("type", "")},
+                           from_cache=True)
+        etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
+        if response.status == 200 and (etag or modified) and len(response.content) <= CACHE_MAX_BYTES:
+            self.cache[key] = {"etag": etag or "", "last_modified": modified or "",
+                               "type": response.headers.get("content-type", ""),
+                               "body": base64.b64encode(response.content).decode("ascii")}
+        return response
 
     def post(self, url: str, *, data: Mapping[str, str] | None = None, json: Any = None,
              headers: Mapping[str, str] | None = None) -> Response:
@@ -136,7 +168,23 @@ class HttpClient:
             return min(max(exc.retry_after, backoff), self.options.max_retry_after)
         return backoff
 
+    def _guard(self, request: httpx.Request) -> None:
+        """Refuse private, loopback and link-local targets (a redirect is no way in either)."""
+        host = request.url.host
+        if self.options.allow_private or host in self._trusted or not _is_private(host):
+            return
+        raise SourceBlocked(f"refused to fetch {host}: a private, loopback or link-local address "
+                            "(set allow_private on the source to permit it)", url=str(request.url))
+
+    def _polite(self, url: str) -> None:
+        host = urlsplit(url).netloc
+        wait = self._last_request.get(host, 0.0) + self.options.politeness - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self._last_request[host] = time.monotonic()
+
     def _once(self, method: str, url: str, kwargs: dict[str, Any]) -> Response:
+        self._polite(url)
         start = time.monotonic()
         try:
             with self._client.stream(method, self.wire_url(url), **kwargs) as r:
@@ -167,6 +215,8 @@ class HttpClient:
         return b"".join(chunks)
 
     def _check(self, r: Response) -> Response:
+        if r.status == 304:
+            return r
         if r.status == 429 or r.status >= 500:
             raise _Retryable(f"HTTP {r.status}", url=r.url, retry_after=_retry_after(r.headers))
         if r.status == 412:
@@ -177,6 +227,19 @@ class HttpClient:
             if pattern.search(r.content[:20000]):
                 raise SourceBlocked(f"anti-bot answer: {what}", url=r.url)
         return r
+
+
+def _is_private(host: str) -> bool:
+    """Whether a host name or address points inside: loopback, private, link-local, reserved."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError):
+        return False  # unresolvable: the request itself fails with a network error
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_unspecified:
+            return True
+    return False
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

@@ -39,9 +39,10 @@ class JpaasOptions(BaseModel):
 def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
     """Read the list through the unit API, then detail pages of items not seen before."""
     opts: JpaasOptions = source.options
-    page = http.get(source.url)
+    page = http.get(source.url, conditional=True)
     api_url, params = find_unit_call(page.text, source.url, opts.script_selector)
-    answer = http.get(api_url, params=params, headers={"Referer": source.url})
+    answer = http.get(api_url, params=params, headers={"Referer": source.url},
+                      conditional=True)
     items = parse_list(fragment_of(answer.text, api_url), source, opts)
     if not opts.fetch_detail:
         return items

@@ -50,7 +50,7 @@ def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
         params: dict[str, Any] = dict(opts.params)
         if opts.page_param:
             params[opts.page_param] = str(page)
-        data = parse_answer(http.get(source.url, params=params).text, source.url)
+        data = parse_answer(http.get(source.url, params=params, conditional=True).text, source.url)
         found = parse_items(data, source, opts)
         items.update((i.url, i) for i in found if i.url not in items)
         if not found or not opts.page_param or page >= _total_pages(data, opts):

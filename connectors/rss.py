@@ -25,7 +25,7 @@ class FeedOptions(BaseModel):
 @register("rss", FeedOptions)
 def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
     """Fetch a feed and return its entries (a malformed feed is salvaged with a warning)."""
-    response = http.get(source.url)
+    response = http.get(source.url, conditional=True)
     return parse_feed(response.content, source.id, source.url, dict(response.headers),
                       source.options.max_items)
 

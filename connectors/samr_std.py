@@ -49,7 +49,8 @@ def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
     for page in range(1, opts.pages + 1):
         params = {"searchText": opts.search_text, "ics": "", "sortOrder": opts.sort_order,
                   "pageSize": str(opts.page_size), "pageNumber": str(page)}
-        total, rows = parse_answer(http.get(url, params=params, headers={"Referer": source.url}).text, url)
+        answer = http.get(url, params=params, headers={"Referer": source.url}, conditional=True)
+        total, rows = parse_answer(answer.text, url)
         for item in parse_rows(rows, source, opts.mode):
             items.setdefault(item.url, item)
         if not rows or page * opts.page_size >= total:

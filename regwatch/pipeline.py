@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from elasticsearch import Elasticsearch
 
@@ -12,7 +14,7 @@ from alerts.dispatch import DispatchResult, dispatch
 from connectors import store
 from connectors.catalog import Source
 from connectors.errors import ConnectorError
-from connectors.http import HttpClient
+from connectors.http import HttpClient, HttpOptions
 from connectors.registry import kinds
 from transforms.normalise import SourceMeta, normalise
 
@@ -52,11 +54,13 @@ def rebase_for(source: Source, replay: str | None) -> dict[str, str]:
 
 
 def poll_source(es: Elasticsearch, source: Source, *, replay: str | None = None,
-                clock: Clock = utcnow) -> PollOutcome:
+                clock: Clock = utcnow, options: HttpOptions | None = None) -> PollOutcome:
     """Fetch, normalise and index one publisher; its failure is recorded, not raised."""
     outcome, start = PollOutcome(source.id), time.monotonic()
-    started_at = clock()
-    with HttpClient(rebase=rebase_for(source, replay)) as http:
+    started_at, before = clock(), store.source_state(es, source.id)
+    options = replace(options or HttpOptions(), allow_private=source.allow_private)
+    cache = before.get("http_cache") or {}
+    with HttpClient(options, rebase=rebase_for(source, replay), cache=cache) as http:
         try:
             items = kinds()[source.kind].fetch(
                 source, http, lambda urls: store.known_urls(es, source.id, urls))
@@ -64,22 +68,27 @@ def poll_source(es: Elasticsearch, source: Source, *, replay: str | None = None,
             outcome.status, outcome.error = exc.category, f"{type(exc).__name__}: {exc}"
             items = []
         outcome.bytes = http.bytes_received
-    meta = SourceMeta(source.id, source.issuer, source.jurisdiction)
+    if not items and not outcome.error and (before.get("items_seen") or 0) > 0:
+        # A list that had items and now parses to none has changed shape; it is not quiet.
+        outcome.status = "changed"
+        outcome.error = f"SourceChanged: the list parsed to no items (it had {before['items_seen']})"
+    meta = SourceMeta(source.id, source.issuer, source.jurisdiction, source.zone)
     notices = [normalise(item, meta, started_at) for item in items if not item.partial]
     result = store.upsert_notices(es, notices)
     outcome.seen, outcome.updated = len(items), len(result.updated)
     outcome.created, outcome.stage_changed = result.created, result.stage_changed
     outcome.warnings = sum(len(n.warnings) for n in notices)
     outcome.latency_ms = int((time.monotonic() - start) * 1000)
-    _record(es, source, outcome, started_at)
+    _record(es, source, outcome, started_at, cache)
     return outcome
 
 
-def _record(es: Elasticsearch, source: Source, outcome: PollOutcome, when: datetime) -> None:
+def _record(es: Elasticsearch, source: Source, outcome: PollOutcome, when: datetime,
+            cache: dict[str, Any]) -> None:
     doc = {"kind": source.kind, "status": outcome.status, "last_attempt": when.isoformat(),
            "latency_ms": outcome.latency_ms, "bytes": outcome.bytes, "items_seen": outcome.seen,
-           "items_new": len(outcome.created), "error_class": None if outcome.error is None else outcome.status,
-           "last_error": outcome.error}
+           "items_new": len(outcome.created), "last_error": outcome.error,
+           "error_class": None if outcome.error is None else outcome.status, "http_cache": cache}
     if outcome.error is None:
         doc["last_success"] = when.isoformat()
     store.record_health(es, source.id, doc)
@@ -96,9 +105,23 @@ class CycleSummary:
 
 
 def run_cycle(es: Elasticsearch, sources: Sequence[Source], *, replay: str | None = None,
-              clock: Clock = utcnow) -> CycleSummary:
-    """Poll every enabled publisher (a broken one never stops the others), then alert."""
+              clock: Clock = utcnow, workers: int = 16,
+              options: HttpOptions | None = None) -> CycleSummary:
+    """Poll every enabled publisher (a broken one never stops the others), then alert.
+
+    Publishers are polled concurrently, but those on one host one after another, so a
+    ministry serving several columns never sees more than one of our requests at a time.
+    """
     store.ensure_indices(es)
-    polls = [poll_source(es, s, replay=replay, clock=clock) for s in sources if s.enabled]
+    by_host: dict[str, list[Source]] = defaultdict(list)
+    for source in sources:
+        if source.enabled:
+            by_host[source.origin].append(source)
+
+    def poll_host(group: list[Source]) -> list[PollOutcome]:
+        return [poll_source(es, s, replay=replay, clock=clock, options=options) for s in group]
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(by_host)))) as pool:
+        polls = [p for group in pool.map(poll_host, by_host.values()) for p in group]
     ids = [i for p in polls for i in p.alertable]
     return CycleSummary(polls, dispatch(es, ids, clock=clock))

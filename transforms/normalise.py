@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from connectors.items import FetchedItem
 from transforms.dates import iso, parse_datetime, to_date
@@ -14,6 +15,8 @@ from transforms.understand import understand
 # Status tags some publishers wrap titles in (【进行中】, [已结束]).
 _STATUS_TAG = re.compile(r"^\s*[【\[][^】\]]{1,6}[】\]]\s*|\s*[【\[][^】\]]{1,6}[】\]]\s*$")
 _SPACE = re.compile(r"\s+")
+# Consultations on policy carry comment deadlines too; an application deadline (申报) does not.
+_CONSULTATION = re.compile(r"征求|意见|comment|consultation|request for information", re.I)
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class SourceMeta:
     id: str
     issuer: str | None
     jurisdiction: str
+    timezone: str = "Asia/Shanghai"
 
 
 def clean_title(title: str) -> str:
@@ -34,13 +38,14 @@ def normalise(item: FetchedItem, source: SourceMeta, now: datetime) -> Notice:
     """Turn one fetched item into a Notice (content problems become warnings)."""
     warnings = list(item.warnings)
     title = clean_title(item.title)
-    published = parse_datetime(item.published, now=now)
+    zone = ZoneInfo(source.timezone)
+    published = parse_datetime(item.published, tz=zone, now=now)
     if item.published and published is None:
         warnings.append(f"unreadable publish date {item.published[:40]!r}")
     summary = item.summary or item.body[:300]
     facts = {**understand(title=title, summary=summary, url=item.url, source=source.id), **item.hints}
-    deadline = to_date(item.deadline) if item.deadline else None
-    if deadline is None and facts["stage"] == "draft":
+    deadline = to_date(item.deadline, tz=zone) if item.deadline else None
+    if deadline is None and (facts["stage"] == "draft" or _CONSULTATION.search(title)):
         deadline = comment_deadline(f"{summary}\n{item.body}", published.date() if published else None)
     attachments = [{"url": a.url, "name": a.name} for a in item.attachments]
     return Notice(

@@ -77,7 +77,7 @@ def test_paging_stops(scripted, pages, page2, total, requests) -> None:
     scripted.script["/gkmlpt/index"] = [Reply(200, INDEX.encode())]
     calls = iter([Reply(200, answer(1, 2, total=total)), page2, Reply(500)])
     scripted.script["/gkmlpt/api/all/11"] = lambda: next(calls)
-    with HttpClient(HttpOptions(attempts=1)) as http:
+    with HttpClient(HttpOptions(attempts=1, allow_private=True)) as http:
         items = fetch(source(scripted.url("/gkmlpt/index"), category="地方标准", pages=pages, fetch_detail=False),
                       http, lambda urls: set())
     assert len([p for p in scripted.hits if p.startswith("/gkmlpt/api/")]) == requests

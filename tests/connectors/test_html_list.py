@@ -70,7 +70,7 @@ def test_selectors_matching_nothing_is_a_changed_source() -> None:
 def test_paging_stops(scripted, pages, script, requested, count) -> None:
     scripted.script["/l/index.html"] = [Reply(200, listing(1, 2))]
     scripted.script.update(script)
-    with HttpClient(HttpOptions(attempts=1)) as http:
+    with HttpClient(HttpOptions(attempts=1, allow_private=True)) as http:
         items = fetch(source(scripted.url("/l/index.html"), pages=pages), http, lambda urls: set())
     assert len([p for p in scripted.hits if p.startswith("/l/")]) == requested
     assert len(items) == count
@@ -78,7 +78,7 @@ def test_paging_stops(scripted, pages, script, requested, count) -> None:
 
 def test_a_missing_first_page_is_not_an_empty_list(scripted) -> None:
     scripted.script["/l/index.html"] = [Reply(404)]
-    with HttpClient(HttpOptions(attempts=1)) as http, pytest.raises(SourceUnavailable, match="HTTP 404"):
+    with HttpClient(HttpOptions(attempts=1, allow_private=True)) as http, pytest.raises(SourceUnavailable, match="HTTP 404"):
         fetch(source(scripted.url("/l/index.html")), http, lambda urls: set())
 
 
@@ -89,7 +89,7 @@ def test_details_fill_date_source_body_and_attachments(scripted) -> None:
                                               '</div><div class="fj"><a href="/f/b.docx">反馈表</a></div>'.encode())]
     opts = dict(detail_body_selector="div.d", detail_date_selector=".tit span", detail_source_selector=".tit em",
                 detail_attachments_selector="div.fj")
-    with HttpClient(HttpOptions(attempts=1)) as http:
+    with HttpClient(HttpOptions(attempts=1, allow_private=True)) as http:
         items = fetch(source(scripted.url("/l/index.html"), **opts), http, lambda urls: {urls[1]})
     first, known = items
     assert (first.published, first.issuer, first.body) == ("发布时间：2026-11-01 17:35", "深圳市金融办", "正文 附件")
@@ -113,7 +113,7 @@ def _replay(tmp_path: Path, post: bool) -> ReplayServer:
 def test_wzws_challenge_falls_back_to_post_only_when_configured(tmp_path, fallback) -> None:
     server = _replay(tmp_path, post=True)
     try:
-        with HttpClient(HttpOptions(attempts=1), rebase={"https://www.pbc.gov.cn": f"{server.base}/t-list"}) as http:
+        with HttpClient(HttpOptions(attempts=1, allow_private=True), rebase={"https://www.pbc.gov.cn": f"{server.base}/t-list"}) as http:
             src = source("https://www.pbc.gov.cn/l/index.html", post_fallback=fallback)
             if fallback:
                 assert [i.title for i in fetch(src, http, lambda urls: set())] == ["标题1", "标题2"]
@@ -132,7 +132,7 @@ def test_a_post_that_is_blocked_too_raises_blocked(tmp_path) -> None:
     server.stop()
     server = ReplayServer(tmp_path).start()
     try:
-        with HttpClient(HttpOptions(attempts=1), rebase={"https://www.pbc.gov.cn": f"{server.base}/t-list"}) as http:
+        with HttpClient(HttpOptions(attempts=1, allow_private=True), rebase={"https://www.pbc.gov.cn": f"{server.base}/t-list"}) as http:
             with pytest.raises(SourceBlocked):
                 fetch(source("https://www.pbc.gov.cn/l/index.html", post_fallback=True), http, lambda urls: set())
     finally:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -9,7 +10,9 @@ from connectors.errors import SourceBlocked, SourceUnavailable
 from connectors.http import HttpClient, HttpOptions, decode
 from tests.servers import Reply
 
-FAST = HttpOptions(attempts=3, read_timeout=1.0, connect_timeout=1.0, total_timeout=3.0)
+# The scripted server is on loopback, which the client refuses unless told otherwise.
+FAST = HttpOptions(attempts=3, read_timeout=1.0, connect_timeout=1.0, total_timeout=3.0,
+                   allow_private=True, politeness=0)
 
 
 @pytest.mark.parametrize("content, content_type, expected", [
@@ -55,7 +58,7 @@ def test_no_retry_on_404(scripted) -> None:
 
 def test_size_cap(scripted) -> None:
     scripted.script["/big"] = [Reply(200, b"x" * 5000)]
-    with HttpClient(HttpOptions(max_bytes=1000)) as http, pytest.raises(SourceUnavailable, match="larger"):
+    with HttpClient(HttpOptions(max_bytes=1000, allow_private=True)) as http, pytest.raises(SourceUnavailable, match="larger"):
         http.get(scripted.url("/big"))
 
 
@@ -68,7 +71,7 @@ def test_redirect_loop_is_cut(scripted) -> None:
 def test_slow_server_times_out_within_bounds(scripted) -> None:
     scripted.script["/slow"] = [Reply(200, b"late", delay=3)]
     start = time.monotonic()
-    with HttpClient(HttpOptions(attempts=2, read_timeout=0.5)) as http, pytest.raises(SourceUnavailable):
+    with HttpClient(HttpOptions(attempts=2, read_timeout=0.5, allow_private=True)) as http, pytest.raises(SourceUnavailable):
         http.get(scripted.url("/slow"))
     assert time.monotonic() - start < 6
 
@@ -88,6 +91,48 @@ def test_anti_bot_answers_are_blocked_not_empty(scripted, reply: Reply, what: st
 def test_rebase_keeps_publisher_urls(scripted) -> None:
     scripted.script["/gzcy/index.html"] = [Reply(200, b"page")]
     origin = "https://www.miit.gov.cn"
-    with HttpClient(FAST, rebase={origin: scripted.url("")}) as http:
+    with HttpClient(replace(FAST, allow_private=False), rebase={origin: scripted.url("")}) as http:
         response = http.get(f"{origin}/gzcy/index.html")
     assert response.url == f"{origin}/gzcy/index.html" and response.content == b"page"
+
+
+@pytest.mark.parametrize("target", ["http://127.0.0.1:9/", "http://10.1.2.3/", "http://169.254.169.254/latest/",
+                                    "http://[::1]/", "http://localhost/"])
+def test_private_targets_are_refused(target: str) -> None:
+    with HttpClient(replace(FAST, allow_private=False)) as http, pytest.raises(SourceBlocked, match="refused"):
+        http.get(target)
+
+
+def test_redirect_into_the_private_network_is_refused(scripted) -> None:
+    scripted.script["/go"] = [Reply(302, headers={"Location": "http://169.254.169.254/latest/meta-data"})]
+    origin = "https://publisher.example.org"
+    with HttpClient(replace(FAST, allow_private=False), rebase={origin: scripted.url("")}) as http, \
+            pytest.raises(SourceBlocked, match="169.254.169.254"):
+        http.get(f"{origin}/go")
+
+
+def test_conditional_get_answers_304_from_the_cache(scripted) -> None:
+    body = "<ul><li>区块链</li></ul>".encode()
+    def answer() -> Reply:
+        if any(h.get("If-None-Match") == '"v1"' for h in scripted.request_headers[-1:]):
+            return Reply(304, headers={"ETag": '"v1"'})
+        return Reply(200, body, {"ETag": '"v1"', "Content-Type": "text/html; charset=utf-8"})
+    scripted.script["/list"] = answer
+    cache: dict = {}
+    with HttpClient(FAST, cache=cache) as http:
+        first = http.get(scripted.url("/list"), conditional=True)
+        second = http.get(scripted.url("/list"), conditional=True)
+        transferred = http.bytes_received
+    assert first.text == second.text == "<ul><li>区块链</li></ul>"
+    assert not first.from_cache and second.from_cache
+    assert transferred == len(body)  # the 304 carried no body
+    assert list(cache) == [scripted.url("/list")]
+
+
+def test_politeness_spaces_requests_to_one_host(scripted) -> None:
+    scripted.script["/p"] = [Reply(200, b"ok")]
+    start = time.monotonic()
+    with HttpClient(replace(FAST, politeness=0.3)) as http:
+        for _ in range(3):
+            http.get(scripted.url("/p"))
+    assert time.monotonic() - start >= 0.6

@@ -67,7 +67,7 @@ def test_detail_failure_keeps_the_notice_with_a_warning(scripted) -> None:
     scripted.script["/d/art_a.html"] = [Reply(200, b'<meta name="PubDate" content="2026-09-19 10:00">'
                                                b'<div id="con_con">body <a href="/f/x.pdf">att</a></div>')]
     scripted.script["/d/art_b.html"] = [Reply(404)]
-    with HttpClient(HttpOptions(attempts=1)) as http:
+    with HttpClient(HttpOptions(attempts=1, allow_private=True)) as http:
         items = fetch(source(scripted.url("/list/index.html")), http, lambda urls: set())
     assert items[0].published == "2026-09-19 10:00" and items[0].body.startswith("body")
     assert [a.name for a in items[0].attachments] == ["att"]
@@ -81,7 +81,7 @@ def test_known_items_skip_their_detail_page(scripted) -> None:
     scripted.script["/list/index.html"] = [Reply(200, PAGE.format(pt="buildstatic").encode())]
     scripted.script["/api-gateway/jpaas-publish-server/front/page/build/unit"] = [
         Reply(200, json.dumps({"data": {"html": FRAGMENT.replace("/gzcy/yjzj/art/2026/", "/d/")}}).encode())]
-    with HttpClient(HttpOptions(attempts=1)) as http:
+    with HttpClient(HttpOptions(attempts=1, allow_private=True)) as http:
         items = fetch(source(scripted.url("/list/index.html")), http, lambda urls: set(urls))
     assert all(i.partial for i in items)
     assert not any(path.startswith("/d/") for path in scripted.hits)

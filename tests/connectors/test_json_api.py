@@ -67,7 +67,7 @@ def test_paging_stops(scripted, options, replies, requests) -> None:
     src = source(scripted.url("/api/v1/documents.json"), **{
         "url_path": "html_url", "params": {"conditions[term]": "blockchain", "fields[]": ["title", "html_url"]},
         "page_param": "page", "total_pages_path": "total_pages", **options})
-    with HttpClient(HttpOptions(attempts=1)) as http:
+    with HttpClient(HttpOptions(attempts=1, allow_private=True)) as http:
         fetch(src, http, lambda urls: set())
     hits = list(scripted.hits)
     assert len(hits) == requests

@@ -73,7 +73,7 @@ def test_paging_stops_and_duplicates_are_dropped(scripted, options, replies, req
     scripted.script["/gb/search/gbProcessInfoPage"] = lambda: next(calls)
     src = parse_entry({"id": "t-samr", "kind": "samr-std", "url": scripted.url("/gb/gbQuery"), "mode": "plans",
                        "search_text": "区块链", **options}, 1)
-    with HttpClient(HttpOptions(attempts=1)) as http:
+    with HttpClient(HttpOptions(attempts=1, allow_private=True)) as http:
         items = fetch(src, http, lambda urls: set())
     hits = [p for p in scripted.hits if p.startswith("/gb/search/")]
     assert len(hits) == requests and len(items) == count

@@ -92,6 +92,9 @@ def test_classify_contract() -> None:
 
 
 def test_fetch_any_feed_by_url(replay) -> None:
-    done = regwatch("fetch", "--url", f"{replay.base}/nist-csrc/csrc/media/feeds/metafeeds/all.rss")
+    url = f"{replay.base}/nist-csrc/csrc/media/feeds/metafeeds/all.rss"
+    refused = regwatch("fetch", "--url", url)
+    assert refused.returncode == 2 and "refused to fetch 127.0.0.1" in refused.stderr
+    done = regwatch("fetch", "--url", url, "--allow-private")
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 4
