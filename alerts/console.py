@@ -5,5 +5,5 @@ import sys
 
 
 def send(target: str, message: str) -> None:
-    """Print one rendered alert line (target is ignored: the console is one place)."""
+    """Print one rendered alert (target is ignored: the console is one place; no threads)."""
     print(message, file=sys.stdout, flush=True)

@@ -27,7 +27,10 @@ def build(to: str, message: Email, sender: str) -> EmailMessage:
     msg["From"] = sender
     msg["To"] = to
     msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1] or "regwatch")
+    domain = sender.rsplit("@", 1)[-1] or "regwatch"
+    # A deterministic Message-ID lets mail systems drop the one possible resend (see ledger.py).
+    msg["Message-ID"] = (f"<{message.message_key}@{domain}>" if message.message_key
+                         else make_msgid(domain=domain))
     for name, value in message.headers:
         msg[name] = value
     msg.set_content(message.text)
@@ -35,8 +38,8 @@ def build(to: str, message: Email, sender: str) -> EmailMessage:
     return msg
 
 
-def send(to: str, message: Email) -> None:
-    """Send one alert; raise DeliveryError (one line, no secrets) when the server refuses."""
+def send(to: str, message: Email) -> str:
+    """Send one alert and return its Message-ID; raise DeliveryError (one line, no secrets)."""
     cfg = _settings()
     msg = build(to, message, cfg["sender"])
     try:
@@ -50,3 +53,4 @@ def send(to: str, message: Email) -> None:
         detail = str(exc).replace(cfg["password"], "***") if cfg["password"] else str(exc)
         raise DeliveryError(f"SMTP {cfg['host']}:{cfg['port']}: {type(exc).__name__}: "
                             f"{detail[:200]}") from None
+    return str(msg["Message-ID"])

@@ -1,9 +1,11 @@
 """Rendering alerts: pure functions from a notice and a subscription to a message."""
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import jinja2
 
@@ -13,6 +15,7 @@ from transforms.notice import Notice
 STAGE_LABELS = {"plan": "New project (立项)", "draft": "Draft for comment (征求意见)",
                 "published": "Published (发布)", "effective": "In force (实施)",
                 "withdrawn": "Withdrawn (废止)", None: "Notice"}
+STAGE_ORDER = ("plan", "draft", "published", "effective", "withdrawn", None)
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
                           autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
@@ -24,6 +27,16 @@ class Email:
     text: str
     html: str
     headers: tuple[tuple[str, str], ...] = ()
+    message_key: str = ""  # left part of a deterministic Message-ID; the sender adds the domain
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Several notices sent as one message: a flood summary or a daily digest."""
+
+    title: str
+    notices: tuple[Notice, ...]
+    key: str  # stable name of this batch, e.g. "digest:2026-12-01"
 
 
 def one_line(text: str, limit: int = 200) -> str:
@@ -32,21 +45,76 @@ def one_line(text: str, limit: int = 200) -> str:
     return folded if len(folded) <= limit else folded[: limit - 1] + "…"
 
 
-def email(notice: Notice, subscription: Subscription) -> Email:
-    """Render one alert as a multipart email (plain text and autoescaped HTML)."""
+def stage_name(stage: str | None) -> str:
+    """The short English name of a stage (the label without its Chinese gloss)."""
+    return STAGE_LABELS.get(stage, "Notice").split(" (")[0]
+
+
+def headline(notice: Notice, days_left: int | None = None) -> str:
+    """What happened, in a few words: the stage, or a comment-deadline reminder."""
+    if days_left is None:
+        return stage_name(notice.stage)
+    when = "today" if days_left == 0 else "tomorrow" if days_left == 1 else f"in {days_left} days"
+    return f"Comments due {when} ({notice.comment_deadline})"
+
+
+def by_stage(notices: Sequence[Notice]) -> list[tuple[str, list[Notice]]]:
+    """Group notices by stage in lifecycle order (plan first), keeping their order inside."""
+    rank = {s: i for i, s in enumerate(STAGE_ORDER)}
+    groups: dict[str | None, list[Notice]] = {}
+    for n in notices:
+        groups.setdefault(n.stage if n.stage in rank else None, []).append(n)
+    return [(STAGE_LABELS[s], groups[s]) for s in sorted(groups, key=lambda s: rank[s])]
+
+
+def message_key(*parts: object) -> str:
+    """A stable token naming one message (same alert, same Message-ID on a resend)."""
+    return "regwatch." + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
+
+
+def email(notice: Notice, subscription: Subscription, thread: str | None = None, *,
+          days_left: int | None = None) -> Email:
+    """Render one alert (or a deadline reminder) as a multipart email, threaded under `thread`."""
     context = {"notice": notice, "subscription": subscription, "summary": notice.summary[:600],
-               "stage_label": STAGE_LABELS.get(notice.stage, "Notice")}
-    subject = f"[regwatch] {STAGE_LABELS.get(notice.stage, 'Notice').split(' (')[0]}: {one_line(notice.title, 150)}"
+               "stage_label": STAGE_LABELS.get(notice.stage, "Notice"),
+               "reminder": headline(notice, days_left) if days_left is not None else None}
+    subject = f"[regwatch] {headline(notice, days_left)}: {one_line(notice.title, 150)}"
+    headers = [("List-Unsubscribe", f"<mailto:unsubscribe@regwatch.invalid?subject={subscription.id}>"),
+               ("X-Regwatch-Subscription", subscription.id), ("X-Regwatch-Notice", notice.id)]
+    if thread:
+        headers += [("In-Reply-To", thread), ("References", thread)]
+    kind = "alert" if days_left is None else f"reminder:{notice.comment_deadline}"
     return Email(subject=subject, text=_ENV.get_template("email.txt").render(context),
-                 html=_ENV.get_template("email.html").render(context),
-                 headers=(("List-Unsubscribe", f"<mailto:unsubscribe@regwatch.invalid?subject={subscription.id}>"),
-                          ("X-Regwatch-Subscription", subscription.id),
-                          ("X-Regwatch-Notice", notice.id)))
+                 html=_ENV.get_template("email.html").render(context), headers=tuple(headers),
+                 message_key=message_key(subscription.id, notice.id, notice.stage, kind))
 
 
-def console(notice: Notice, subscription: Subscription) -> str:
+def email_batch(batch: Batch, subscription: Subscription) -> Email:
+    """Render a flood summary or a digest as one email, its notices grouped by stage."""
+    context = {"batch": batch, "groups": by_stage(batch.notices), "subscription": subscription}
+    return Email(subject=f"[regwatch] {one_line(batch.title, 150)}",
+                 text=_ENV.get_template("batch.txt").render(context),
+                 html=_ENV.get_template("batch.html").render(context),
+                 headers=(("List-Unsubscribe",
+                           f"<mailto:unsubscribe@regwatch.invalid?subject={subscription.id}>"),
+                          ("X-Regwatch-Subscription", subscription.id)),
+                 message_key=message_key(subscription.id, batch.key))
+
+
+def console(notice: Notice, subscription: Subscription, thread: str | None = None, *,
+            days_left: int | None = None) -> str:
     """Render one alert as a line for the terminal."""
     numbers = f" [{', '.join(notice.standard_numbers)}]" if notice.standard_numbers else ""
     due = f" (comments due {notice.comment_deadline})" if notice.comment_deadline else ""
-    return (f"ALERT {subscription.id} {notice.stage or '-'}: {one_line(notice.title)}{numbers}{due}"
+    what = (notice.stage or "-") if days_left is None else headline(notice, days_left)
+    return (f"ALERT {subscription.id} {what}: {one_line(notice.title)}{numbers}{due}"
             f" — {notice.issuer or notice.source_id} — {notice.url}")
+
+
+def console_batch(batch: Batch, subscription: Subscription) -> str:
+    """Render a summary or digest for the terminal, one line per notice under its stage."""
+    lines = [f"ALERT {subscription.id} {one_line(batch.title)}"]
+    for label, notices in by_stage(batch.notices):
+        lines.append(f"  {label}")
+        lines += [f"    {one_line(n.title)} — {n.url}" for n in notices]
+    return "\n".join(lines)

@@ -5,16 +5,21 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from elasticsearch import Elasticsearch, NotFoundError
 
 from alerts.errors import SubscriptionError
 
 INDEX = "regwatch-subscriptions"
+_MAPPING = json.loads((Path(__file__).resolve().parents[1] / "infra" / "elasticsearch"
+                       / "subscriptions.json").read_text())["mappings"]
 KINDS = ("standard", "policy", "other")
 STAGES = ("plan", "draft", "published", "effective", "withdrawn")
 LEVELS = ("international", "national", "industry", "local", "group")
+MODES = ("instant", "daily")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
 _SLACK = re.compile(r"^(#[a-z0-9][a-z0-9_-]{0,79}|[CGD][A-Z0-9]{8,})$")
 
@@ -35,11 +40,18 @@ class Filters:
 
 @dataclass(frozen=True)
 class Subscription:
+    """Where alerts go, what they are about (filters) and how they are sent (the rest)."""
+
     id: str
     channel: str
     target: str
     filters: Filters = field(default_factory=Filters)
     created_at: str | None = None
+    mode: str = "instant"
+    digest_hour: int = 9
+    timezone: str = "Asia/Shanghai"
+    reminders: bool = False
+    reminder_days: int = 3
 
     def to_doc(self) -> dict[str, Any]:
         return asdict(self)
@@ -47,20 +59,46 @@ class Subscription:
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Subscription:
         filters = {k: tuple(v) if isinstance(v, list) else v for k, v in doc.get("filters", {}).items()}
-        return cls(doc["id"], doc["channel"], doc["target"], Filters(**filters), doc.get("created_at"))
+        # Documents saved before delivery options existed keep the defaults.
+        options = {k: doc[k] for k in _OPTIONS if doc.get(k) is not None}
+        return cls(doc["id"], doc["channel"], doc["target"], Filters(**filters), doc.get("created_at"),
+                   **options)
+
+
+_OPTIONS = ("mode", "digest_hour", "timezone", "reminders", "reminder_days")
 
 
 def make(channel: str, target: str, filters: Filters, *, known_sources: Iterable[str],
-         now: str | None = None) -> Subscription:
-    """Validate a subscription request; the id is stable for the same channel, target and filters."""
+         now: str | None = None, mode: str = "instant", digest_hour: int = 9,
+         timezone: str = "Asia/Shanghai", reminders: bool = False,
+         reminder_days: int = 3) -> Subscription:
+    """Validate a subscription request; the id is stable for the same channel, target and filters.
+
+    Delivery options are not part of the id: subscribing again with --daily changes how the
+    same subscription is sent, and its ledger history still prevents duplicates.
+    """
     _check_target(channel, target)
     _check_values("stage", filters.stages, STAGES)
     _check_values("level", filters.levels, LEVELS)
     _check_values("kind", filters.kinds, KINDS)
     _check_values("publisher", filters.sources, tuple(known_sources))
+    _check_options(mode, digest_hour, timezone, reminder_days)
     digest = hashlib.sha256(json.dumps([channel, target, asdict(filters)], sort_keys=True,
                                        ensure_ascii=False).encode()).hexdigest()[:12]
-    return Subscription(f"sub-{digest}", channel, target, filters, now)
+    return Subscription(f"sub-{digest}", channel, target, filters, now, mode, digest_hour, timezone,
+                        reminders, reminder_days)
+
+
+def _check_options(mode: str, digest_hour: int, timezone: str, reminder_days: int) -> None:
+    _check_values("mode", (mode,), MODES)
+    if not 0 <= digest_hour <= 23:
+        raise SubscriptionError(f"digest hour must be 0-23, not {digest_hour}")
+    if not 1 <= reminder_days <= 90:
+        raise SubscriptionError(f"reminder days must be 1-90, not {reminder_days}")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SubscriptionError(f"unknown time zone: {timezone!r} (e.g. Asia/Shanghai, UTC)") from None
 
 
 def _check_target(channel: str, target: str) -> None:
@@ -80,6 +118,9 @@ def _check_values(what: str, values: Iterable[str], allowed: tuple[str, ...]) ->
 
 def save(es: Elasticsearch, sub: Subscription) -> None:
     """Store a subscription (saving the same one twice keeps one)."""
+    # An index created before the delivery options existed lacks their (strict) mapping;
+    # adding fields is safe on a live index, so do it here rather than demand a reindex.
+    es.indices.put_mapping(index=INDEX, properties=_MAPPING["properties"])
     es.index(index=INDEX, id=sub.id, document=sub.to_doc(), refresh="wait_for")
 
 
@@ -100,7 +141,31 @@ def get(es: Elasticsearch, sub_id: str) -> Subscription | None:
         return None
 
 
-def list_all(es: Elasticsearch) -> list[Subscription]:
-    """Return every subscription, oldest first."""
-    resp = es.search(index=INDEX, size=10000, sort=[{"created_at": {"order": "asc", "missing": "_first"}}])
-    return [Subscription.from_doc(h["_source"]) for h in resp["hits"]["hits"]]
+def list_all(es: Elasticsearch, *, mode: str | None = None,
+             reminders: bool | None = None) -> list[Subscription]:
+    """Return every subscription (optionally of one mode, or wanting reminders), oldest first."""
+    return list(_scan(es, _selection(mode, reminders)))
+
+
+def _selection(mode: str | None, reminders: bool | None) -> dict[str, Any]:
+    clauses: dict[str, list[dict[str, Any]]] = {"filter": [], "must_not": []}
+    if mode == "instant":  # documents without a mode predate digests: they are instant
+        clauses["must_not"].append({"terms": {"mode": [m for m in MODES if m != "instant"]}})
+    elif mode is not None:
+        clauses["filter"].append({"term": {"mode": mode}})
+    if reminders is not None:
+        clauses["filter"].append({"term": {"reminders": reminders}})
+    return {"bool": clauses}
+
+
+def _scan(es: Elasticsearch, query: dict[str, Any], page: int = 10000) -> Iterator[Subscription]:
+    # search_after rather than one big page: there may be more than index.max_result_window.
+    sort = [{"created_at": {"order": "asc", "missing": "_first"}}, {"id": "asc"}]
+    after: list[Any] | None = None
+    while True:
+        resp = es.search(index=INDEX, size=page, query=query, sort=sort, search_after=after)
+        hits = resp["hits"]["hits"]
+        yield from (Subscription.from_doc(h["_source"]) for h in hits)
+        if len(hits) < page:
+            return
+        after = hits[-1]["sort"]

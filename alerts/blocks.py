@@ -1,0 +1,127 @@
+"""Slack rendering: pure Block Kit messages in which every piece of publisher text is inert.
+
+Slack's mrkdwn gives meaning only to ``<…>`` (links, ``<!channel>``, ``<@user>``) and to the
+entities ``&amp; &lt; &gt;``; escaping exactly ``&``, ``<`` and ``>`` in publisher text therefore
+stops a notice from pinging a channel or forging a link. The only link is ours: the notice URL,
+percent-encoded so that ``|`` or ``>`` in it cannot end the link early.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from alerts.render import STAGE_LABELS, Batch, by_stage, headline, one_line
+from alerts.subscriptions import Subscription
+from transforms.notice import Notice
+
+HEADER_LIMIT, TEXT_LIMIT, FIELD_LIMIT, MAX_BLOCKS = 150, 3000, 2000, 50
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"  # everything else (| < > " space, non-ASCII) is %-encoded
+Block = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    text: str  # the notification fallback, mrkdwn like the blocks
+    blocks: tuple[Block, ...]
+    thread_ts: str | None = None
+    reply_broadcast: bool = False
+
+
+def escape(text: str | None) -> str:
+    """Make publisher text inert in mrkdwn: escape &, < and > (and nothing else)."""
+    return "".join(_ENTITIES.get(ch, ch) for ch in text or "")
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten escaped text to `limit` characters without splitting an entity."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + "…"
+
+
+def link(url: str, label: str) -> str:
+    """Our link to a notice: an http(s) URL percent-encoded, else the bare (escaped) label."""
+    if urlsplit(url).scheme not in ("http", "https") or len(url) > 1500:
+        return label
+    return f"<{escape(quote(url, safe=_URL_SAFE))}|{label}>"
+
+
+def alert(notice: Notice, subscription: Subscription, thread: str | None = None, *,
+          days_left: int | None = None) -> SlackMessage:
+    """Render one alert (or a deadline reminder); a later stage replies in `thread`."""
+    title = link(notice.url, clip(escape(one_line(notice.title, 300)), 600))
+    issuer = clip(escape(one_line(notice.issuer or notice.source_id, 200)), 400)
+    blocks: list[Block] = [
+        _header(("⏰ " if days_left is not None else "📄 ") + headline(notice, days_left)),
+        _section(f"*{title}*\n{issuer}"), {"type": "section", "fields": _fields(notice)}]
+    if notice.summary.strip():
+        blocks.append(_section(clip(escape(notice.summary.strip()), TEXT_LIMIT)))
+    blocks.append(_footer(subscription))
+    numbers = f" [{escape(', '.join(notice.standard_numbers))}]" if notice.standard_numbers else ""
+    text = clip(f"{headline(notice, days_left)}: {title}{numbers} — {issuer}", TEXT_LIMIT)
+    return SlackMessage(text, tuple(blocks), thread, reply_broadcast=thread is not None)
+
+
+def batch(batch: Batch, subscription: Subscription) -> SlackMessage:
+    """Render a flood summary or a digest as one message, notices grouped by stage."""
+    blocks: list[Block] = [_header(f"📚 {batch.title}")]
+    sections = [chunk for label, notices in by_stage(batch.notices)  # each stage starts a section
+                for chunk in _pack([(f"*{label}* ({len(notices)})", 0), *((_item(n), 1) for n in notices)])]
+    shown = 0
+    for text, items in sections[: MAX_BLOCKS - 3]:  # room for header, "… more" and footer
+        blocks.append(_section(text))
+        shown += items
+    if shown < len(batch.notices):
+        blocks.append(_section(f"…and {len(batch.notices) - shown} more: "
+                               f"`regwatch preview {subscription.id}`"))
+    blocks.append(_footer(subscription))
+    titles = "; ".join(escape(one_line(n.title, 80)) for n in batch.notices[:5])
+    return SlackMessage(clip(f"{escape(batch.title)}: {titles}", TEXT_LIMIT), tuple(blocks))
+
+
+def _item(notice: Notice) -> str:
+    numbers = f" [{escape(', '.join(notice.standard_numbers))}]" if notice.standard_numbers else ""
+    due = f" · comments due {escape(notice.comment_deadline)}" if notice.comment_deadline else ""
+    issuer = escape(one_line(notice.issuer or notice.source_id, 60))
+    return f"• {link(notice.url, clip(escape(one_line(notice.title, 200)), 400))}{numbers} — {issuer}{due}"
+
+
+def _pack(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Join (line, items) into section texts of at most TEXT_LIMIT characters, counting items."""
+    chunks: list[tuple[str, int]] = []
+    for line, items in lines:
+        if chunks and len(chunks[-1][0]) + 1 + len(line) <= TEXT_LIMIT:
+            chunks[-1] = (chunks[-1][0] + "\n" + line, chunks[-1][1] + items)
+        else:
+            chunks.append((clip(line, TEXT_LIMIT), items))
+    return chunks
+
+
+def _fields(notice: Notice) -> list[Block]:
+    facts = [("Stage", STAGE_LABELS.get(notice.stage, "Notice")), ("Level", notice.level),
+             ("Standard", ", ".join(notice.standard_numbers)), ("Comments due", notice.comment_deadline),
+             ("Published", (notice.published_at or "")[:10]), ("Jurisdiction", notice.jurisdiction)]
+    return [{"type": "mrkdwn", "text": clip(f"*{name}*\n{escape(value)}", FIELD_LIMIT)}
+            for name, value in facts if value]
+
+
+def _header(text: str) -> Block:
+    # plain_text is never parsed for mentions or links; it carries only our own words.
+    return {"type": "header", "text": {"type": "plain_text", "text": clip(text, HEADER_LIMIT),
+                                       "emoji": True}}
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, TEXT_LIMIT)}}
+
+
+def _footer(subscription: Subscription) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": (
+        f"regwatch · subscription `{subscription.id}` · to stop: "
+        f"`regwatch unsubscribe {subscription.id}`")}]}

@@ -1,0 +1,49 @@
+"""Comment-deadline reminders: a draft's deadline is near, tell the subscriptions that asked.
+
+For drafts whose ``comment_deadline`` falls within the next ``reminder_days`` days (the
+subscription's own, counted in its time zone), one reminder per subscription x notice x
+deadline, only to subscriptions with ``reminders`` on whose filters match the draft. An extended
+deadline is a new deadline and earns a new reminder.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from elasticsearch import Elasticsearch
+
+from alerts import subscriptions
+from alerts.deliver import DispatchResult, deliver
+from alerts.match import candidates, match
+from alerts.subscriptions import Subscription
+from transforms.notice import Notice
+
+
+def send_reminders(es: Elasticsearch, now: datetime, *,
+                   flood_limit: int | None = None) -> DispatchResult:
+    """Remind every subscription that asked about drafts whose comments are due soon."""
+    now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    result = DispatchResult()
+    subs = subscriptions.list_all(es, reminders=True)
+    if not subs:
+        return result
+    # Time zones differ by at most a day either way from UTC: fetch the widest span once.
+    horizon = max(s.reminder_days for s in subs) + 1
+    first, last = now.date() - timedelta(days=1), now.date() + timedelta(days=horizon)
+    drafts = candidates(es, {"bool": {"filter": [
+        {"term": {"stage": "draft"}},
+        {"range": {"comment_deadline": {"gte": first.isoformat(), "lte": last.isoformat()}}}]}})
+    by_id = {n.id: n for n in drafts}
+    by_sub = {s.id: s for s in subs}
+    for sub_id, ids in match(es, drafts, subs).items():
+        sub = by_sub[sub_id]
+        today = now.astimezone(ZoneInfo(sub.timezone)).date()
+        due = [by_id[i] for i in ids if _within(by_id[i], today, sub)]
+        if due:
+            deliver(es, sub, due, result, now, reminder_on=today, limit=flood_limit)
+    return result
+
+
+def _within(notice: Notice, today: date, sub: Subscription) -> bool:
+    deadline = date.fromisoformat(str(notice.comment_deadline)[:10])
+    return today <= deadline <= today + timedelta(days=sub.reminder_days)
