@@ -1,0 +1,109 @@
+"""A farm of loopback publishers for the polling benchmarks: many hosts, real latency, failures.
+
+Each "host" is its own port on 127.0.0.1 serving a few RSS feeds with ETag and
+Last-Modified; every answer waits 100–300 ms, and a fixed 5% of the feeds answer 500.
+The server counts the bytes it writes (status line, headers and body), so both pollers are
+measured on the wire, the same way.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def feed(host: int, index: int, items: int = 20) -> bytes:
+    """A realistic RSS feed: mostly generic notices, now and then a blockchain draft."""
+    entries = []
+    for i in range(items):
+        topic = "区块链 跨链互操作技术要求（征求意见稿）" if (host + index + i) % 17 == 0 else f"产业政策通知 第{i}号"
+        entries.append(
+            f"<item><title>关于{topic}的公告 {host}-{index}-{i}</title>"
+            f"<link>https://pub{host}.example.org/feeds/{index}/items/{i}.html</link>"
+            f"<description>{'本通知就有关事项说明如下。' * 8}</description>"
+            f"<pubDate>{formatdate(1_790_000_000 + i * 3600, usegmt=True)}</pubDate></item>")
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>Publisher {host}</title><link>https://pub{host}.example.org/</link>"
+            f"{''.join(entries)}</channel></rss>").encode()
+
+
+@dataclass
+class Farm:
+    hosts: int = 60
+    feeds_per_host: int = 5
+    fail_ratio: float = 0.05
+    latency: tuple[float, float] = (0.1, 0.3)
+    seed: int = 7
+    servers: list[ThreadingHTTPServer] = field(default_factory=list)
+    bytes_out: int = 0
+    requests: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        rng = random.Random(self.seed)
+        total = self.hosts * self.feeds_per_host
+        self.failing = set(rng.sample(range(total), round(total * self.fail_ratio)))
+        self.bodies = {(h, f): feed(h, f) for h in range(self.hosts) for f in range(self.feeds_per_host)}
+
+    def start(self) -> Farm:
+        for host in range(self.hosts):
+            server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self, host))
+            server.daemon_threads = True
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            self.servers.append(server)
+        return self
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.shutdown()
+            server.server_close()
+
+    def urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{s.server_address[1]}/feeds/{f}.xml"
+                for s in self.servers for f in range(self.feeds_per_host)]
+
+    def count(self, nbytes: int) -> None:
+        with self._lock:
+            self.bytes_out += nbytes
+            self.requests += 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self.bytes_out = self.requests = 0
+
+
+def _handler(farm: Farm, host: int) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802
+            time.sleep(random.uniform(*farm.latency))
+            try:
+                index = int(self.path.rsplit("/", 1)[-1].split(".")[0])
+                body = farm.bodies[(host, index)]
+            except (ValueError, KeyError):
+                return self._send(404, b"")
+            if host * farm.feeds_per_host + index in farm.failing:
+                return self._send(500, b"internal error")
+            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            headers = {"ETag": etag, "Last-Modified": formatdate(1_790_000_000, usegmt=True),
+                       "Content-Type": "application/rss+xml; charset=utf-8"}
+            if self.headers.get("If-None-Match") == etag:
+                return self._send(304, b"", headers)
+            self._send(200, body, headers)
+
+        def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+            head = f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}\r\n"
+            lines = {"Content-Length": str(len(body)), **(headers or {})}
+            head += "".join(f"{k}: {v}\r\n" for k, v in lines.items()) + "\r\n"
+            self.wfile.write(head.encode() + body)
+            farm.count(len(head) + len(body))
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Handler
