@@ -19,11 +19,6 @@ class Channel:
     batch: Callable[..., Any]
     send: Callable[[str, Any], str | None]
 
-    @property
-    def render(self) -> Callable[..., Any]:
-        """The single-alert renderer (the name earlier callers used)."""
-        return self.alert
-
 
 CHANNELS: dict[str, Channel] = {
     "console": Channel(render.console, render.console_batch, console.send),

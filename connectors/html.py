@@ -19,8 +19,10 @@ _BLOCKS = ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ta
 def parse(text: str) -> lxml.html.HtmlElement:
     """Parse an HTML page or fragment, never raising on markup errors."""
     parser = lxml.html.HTMLParser(recover=True, no_network=True, huge_tree=False)
-    root = lxml.html.fromstring(text or "<html></html>", parser=parser)
-    return root
+    try:
+        return lxml.html.fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError):  # blank, or nothing lxml can call a document
+        return lxml.html.fromstring("<html></html>", parser=parser)
 
 
 def text_of(el: etree._Element | None) -> str:

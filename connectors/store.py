@@ -1,7 +1,6 @@
 """The Elasticsearch store: templates and aliases, bulk upsert of notices, queries, health."""
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from typing import Any, Iterable, Sequence
 from elasticsearch import ApiError, Elasticsearch, TransportError
 from elasticsearch.helpers import streaming_bulk
 
+from infra import templates
 from transforms.notice import Notice
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "infra" / "elasticsearch"
@@ -20,6 +20,7 @@ INDICES = {
     "regwatch-subscriptions": "regwatch-subscriptions-v1",
     "regwatch-deliveries": "regwatch-deliveries-v1",
     "regwatch-sources": "regwatch-sources-v1",
+    "regwatch-standards": "regwatch-standards-v1",
 }
 NOTICES = "regwatch-notices"
 DEFAULT_ES_URL = "http://127.0.0.1:9200"
@@ -51,17 +52,26 @@ def describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def ensure_indices(es: Elasticsearch) -> None:
-    """Install index templates and create each versioned index behind its alias."""
+def ensure_indices(es: Elasticsearch) -> str | None:
+    """Install index templates and create each versioned index behind its alias.
+
+    Return the Chinese analyzer given to the `.zh` subfields (None: the cluster has none).
+    """
+    analyzer = templates.detect_chinese_analyzer(es)
     for alias, index in INDICES.items():
-        spec = json.loads((TEMPLATES / f"{alias.removeprefix('regwatch-')}.json").read_text())
+        spec = templates.template(alias, analyzer)
         es.indices.put_index_template(
-            name=alias, index_patterns=[f"{alias}-v*"], priority=100,
-            template={"settings": spec["settings"], "mappings": spec["mappings"]},
-            meta={"description": spec.get("_comment", "")})
+            name=alias, index_patterns=[f"{alias}-v*"], priority=100, template=spec,
+            meta={"description": templates.spec(alias).get("_comment", "")})
         if not es.indices.exists_alias(name=alias):
             es.options(ignore_status=400).indices.create(
                 index=index, aliases={alias: {"is_write_index": True}})
+        else:
+            # Additive changes — a new field, or the subfields of an analysis plugin installed
+            # after the index was made — apply in place (older documents keep matching through
+            # the standard fields); anything else needs a new versioned index and a reindex.
+            es.indices.put_mapping(index=alias, properties=spec["mappings"]["properties"])
+    return analyzer
 
 
 @dataclass
@@ -79,14 +89,19 @@ class UpsertResult:
 
 
 def upsert_notices(es: Elasticsearch, notices: Sequence[Notice]) -> UpsertResult:
-    """Index notices by id; write only new or changed ones and say which were which."""
+    """Index notices by id; write only new or changed ones and say which were which.
+
+    A new notice, or one whose stage moved, is written with ``announced_at: null``: it stays
+    due for alerting until a dispatch has handled it, even if this poll fails half-way.
+    """
     result = UpsertResult()
     existing = _existing(es, [n.id for n in notices])
-    to_write = []
+    docs = []
     for notice in {n.id: n for n in notices}.values():
-        before = existing.get(notice.id)
+        before, doc = existing.get(notice.id), notice.to_doc()
         if before is None:
             result.created.append(notice.id)
+            doc["announced_at"] = None
         elif before.get("content_hash") == notice.content_hash:
             result.unchanged.append(notice.id)
             continue
@@ -94,26 +109,51 @@ def upsert_notices(es: Elasticsearch, notices: Sequence[Notice]) -> UpsertResult
             result.updated.append(notice.id)
             if before.get("stage") != notice.stage:
                 result.stage_changed.append(notice.id)
-        to_write.append(notice)
-    _bulk_index(es, NOTICES, ((n.id, n.to_doc()) for n in to_write))
+                doc["announced_at"] = None
+            else:
+                doc["announced_at"] = before.get("announced_at")
+        docs.append((notice.id, doc))
+    _bulk_index(es, NOTICES, docs)
     return result
+
+
+def unannounced_ids(es: Elasticsearch, source_id: str, *, limit: int = 1000) -> list[str]:
+    """Ids of this source's new or stage-changed notices no dispatch has handled yet."""
+    resp = es.search(index=NOTICES, size=limit, source=False, sort=[{"fetched_at": "asc"}], query={
+        "bool": {"filter": [{"term": {"source_id": source_id}}],
+                 "must_not": [{"exists": {"field": "announced_at"}}]}})
+    return [h["_id"] for h in resp["hits"]["hits"]]
+
+
+def mark_announced(es: Elasticsearch, ids: Sequence[str], when: str) -> None:
+    """Record that a dispatch handled these notices (partial updates; no scripts needed)."""
+    actions = ({"_op_type": "update", "_index": NOTICES, "_id": i, "doc": {"announced_at": when}}
+               for i in ids)
+    for ok, item in streaming_bulk(es, actions, raise_on_error=False, max_retries=3):
+        if not ok and item.get("update", {}).get("status") != 404:
+            raise StoreError(f"could not mark notice announced: {item}")
+    if ids:
+        es.indices.refresh(index=NOTICES)
 
 
 def _existing(es: Elasticsearch, ids: list[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ids), 1000):
         chunk = ids[start:start + 1000]
-        resp = es.mget(index=NOTICES, ids=chunk, source_includes=["content_hash", "stage"])
+        resp = es.mget(index=NOTICES, ids=chunk,
+                       source_includes=["content_hash", "stage", "announced_at"])
         found.update({d["_id"]: d["_source"] for d in resp["docs"] if d.get("found")})
     return found
 
 
 def _bulk_index(es: Elasticsearch, index: str, docs: Iterable[tuple[str, dict[str, Any]]]) -> None:
+    """Index documents by id; refresh so dispatch sees them; raise if any was rejected."""
     actions = ({"_op_type": "index", "_index": index, "_id": i, "_source": d} for i, d in docs)
-    failures = [item for ok, item in streaming_bulk(
-        es, actions, chunk_size=500, raise_on_error=False, max_retries=3, initial_backoff=1)
-        if not ok]
-    es.indices.refresh(index=index)
+    results = list(streaming_bulk(es, actions, chunk_size=500, raise_on_error=False,
+                                  max_retries=3, initial_backoff=1))
+    failures = [item for ok, item in results if not ok]
+    if results:  # new documents must be searchable by the dispatch that follows
+        es.indices.refresh(index=index)
     if failures:
         first = next(iter(failures[0].values()))
         raise StoreError(f"{len(failures)} documents rejected by Elasticsearch, first: "
@@ -138,14 +178,18 @@ def known_urls(es: Elasticsearch, source_id: str, urls: Sequence[str]) -> set[st
 
 
 def search_notices(es: Elasticsearch, text: str = "", *, filters: dict[str, Any] | None = None,
-                   size: int = 20) -> list[dict[str, Any]]:
-    """Search notices as a Kibana user would: text (Chinese or English) plus keyword filters."""
+                   size: int = 20, sort: Sequence[tuple[str, str]] = ()) -> list[dict[str, Any]]:
+    """Search notices as a Kibana user would: text (Chinese or English) plus keyword filters.
+
+    `sort` is (field, asc|desc) pairs, as a saved search has them; by default: best match first.
+    """
     query: dict[str, Any] = {"bool": {"filter": _filters(filters or {})}}
     if text.strip():
         query["bool"]["must"] = [text_query(text)]
-    resp = es.search(index=NOTICES, query=query, size=size,
-                     sort=["_score", {"published_at": {"order": "desc", "missing": "_last"}}],
-                     source_excludes=["body"])
+    order: list[Any] = [{f: {"order": o, "missing": "_last"}} for f, o in sort] or ["_score"]
+    if "published_at" not in dict(sort):
+        order.append({"published_at": {"order": "desc", "missing": "_last"}})
+    resp = es.search(index=NOTICES, query=query, size=size, sort=order, source_excludes=["body"])
     return [h["_source"] for h in resp["hits"]["hits"]]
 
 
@@ -155,10 +199,19 @@ def text_query(text: str) -> dict[str, Any]:
     The standard analyzer indexes Chinese per character; a phrase keeps 区块链 from matching
     a title that merely contains 区, 块 and 链 apart.
     """
-    fields = ["title^3", "summary", "body", "attachments.name", "standard_numbers"]
+    # The .zh subfields exist only where the cluster has a Chinese analyzer; elsewhere
+    # Elasticsearch skips unmapped fields, so the query is the same on every cluster.
+    fields = ["title^3", "title.zh^3", "summary", "summary.zh", "body", "body.zh",
+              "attachments.name", "standard_numbers"]
     terms = [quoted or word for quoted, word in re.findall(r'"([^"]+)"|(\S+)', text)]
     return {"bool": {"must": [{"multi_match": {"query": t, "type": "phrase", "fields": fields}}
                               for t in terms]}}
+
+
+# Date filters: name -> (field, range operator). Values may be dates or date math (now-30d).
+_RANGES = {"published_after": ("published_at", "gte"), "published_before": ("published_at", "lt"),
+           "deadline_after": ("comment_deadline", "gte"),
+           "deadline_before": ("comment_deadline", "lt")}
 
 
 def _filters(filters: dict[str, Any]) -> list[dict[str, Any]]:
@@ -166,9 +219,14 @@ def _filters(filters: dict[str, Any]) -> list[dict[str, Any]]:
     for field_name, value in filters.items():
         if value is None or value == []:
             continue
-        if field_name in ("published_after", "published_before"):
-            op = "gte" if field_name.endswith("after") else "lt"
-            clauses.append({"range": {"published_at": {op: value}}})
+        if field_name in _RANGES:
+            target, op = _RANGES[field_name]
+            clauses.append({"range": {target: {op: value}}})
+        elif field_name == "deadline_open":
+            # Still open for comment: the deadline is today or later, or not stated.
+            clauses.append({"bool": {"should": [] if not value else [
+                {"range": {"comment_deadline": {"gte": "now/d"}}},
+                {"bool": {"must_not": {"exists": {"field": "comment_deadline"}}}}]}})
         elif isinstance(value, (list, tuple, set)):
             clauses.append({"terms": {field_name: list(value)}})
         else:
@@ -178,11 +236,25 @@ def _filters(filters: dict[str, Any]) -> list[dict[str, Any]]:
 
 def record_health(es: Elasticsearch, source_id: str, doc: dict[str, Any]) -> None:
     """Merge one poll's outcome into the source's health document."""
+    # Not refreshed per poll: readers come seconds later (or call refresh_health first).
     es.update(index="regwatch-sources", id=source_id, doc={"source_id": source_id, **doc},
-              doc_as_upsert=True, refresh=True)
+              doc_as_upsert=True)
+
+
+def refresh_health(es: Elasticsearch) -> None:
+    """Make every recorded poll outcome searchable now."""
+    es.indices.refresh(index="regwatch-sources")
 
 
 def source_health(es: Elasticsearch) -> dict[str, dict[str, Any]]:
     """Return the health document of every source that has been polled."""
-    resp = es.search(index="regwatch-sources", size=1000, query={"match_all": {}})
+    refresh_health(es)
+    resp = es.search(index="regwatch-sources", size=10000, query={"match_all": {}},
+                     source_excludes=["http_cache"])
     return {h["_id"]: h["_source"] for h in resp["hits"]["hits"]}
+
+
+def source_state(es: Elasticsearch, source_id: str) -> dict[str, Any]:
+    """Return one source's document, conditional-GET cache included ({} if never polled)."""
+    resp = es.options(ignore_status=404).get(index="regwatch-sources", id=source_id)
+    return resp.get("_source", {}) if resp.get("found") else {}

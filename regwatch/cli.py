@@ -15,7 +15,7 @@ from alerts.errors import DeliveryError, SubscriptionError
 from connectors import store
 from connectors.catalog import CatalogError, Source, load_catalog, parse_entry
 from connectors.errors import ConnectorError
-from connectors.http import HttpClient
+from connectors.http import HttpClient, HttpOptions
 from connectors.registry import kinds
 from infra import local_es
 from regwatch.pipeline import CycleSummary, rebase_for, run_cycle
@@ -56,7 +56,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 def _source(args: argparse.Namespace) -> Source:
     if args.url:
-        return parse_entry({"id": "adhoc-feed", "kind": "rss", "url": args.url}, 1)
+        return parse_entry({"id": "adhoc-feed", "kind": "rss", "url": args.url,
+                            "allow_private": args.allow_private}, 1)
     found = {s.id: s for s in load_catalog(args.catalog)}
     if args.source not in found:
         raise UsageError(f"unknown source {args.source!r} (see `regwatch sources`)")
@@ -67,9 +68,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     source = _source(args)
     rebase = {source.origin: args.base_url} if args.base_url else {}
     now = datetime.now(timezone.utc)
-    with HttpClient(rebase=rebase) as http:
+    with HttpClient(HttpOptions(allow_private=source.allow_private), rebase=rebase) as http:
         items = kinds()[source.kind].fetch(source, http, lambda urls: set())
-    meta = SourceMeta(source.id, source.issuer, source.jurisdiction)
+    meta = SourceMeta(source.id, source.issuer, source.jurisdiction, source.zone)
     for item in items:
         _json_line(normalise(item, meta, now).to_doc())
     print(f"{len(items)} notices from {source.id}", file=sys.stderr)
@@ -131,14 +132,30 @@ def _filters_from(args: argparse.Namespace) -> dict[str, Any]:
                                "jurisdiction": args.jurisdiction}
     if getattr(args, "blockchain", False):
         filters["blockchain"] = True
-    if getattr(args, "since", None):
-        filters["published_after"] = args.since
+    for name, flag in (("published_after", "since"), ("published_before", "until"),
+                       ("deadline_after", "deadline_after"), ("deadline_before", "deadline_before")):
+        if getattr(args, flag, None):
+            filters[name] = getattr(args, flag)
+    if getattr(args, "open_deadline", False):
+        filters["deadline_open"] = True
     return filters
 
 
+def _search_spec(args: argparse.Namespace) -> tuple[dict[str, Any], tuple[tuple[str, str], ...]]:
+    """Filters and sort: a --preset (a Kibana saved search) first, explicit flags on top."""
+    from infra.kibana.searches import presets
+
+    given = {k: v for k, v in _filters_from(args).items() if v is not None}
+    if not args.preset:
+        return given, ()
+    preset = presets()[args.preset]
+    return {**preset.filters, **given}, preset.sort
+
+
 def cmd_search(args: argparse.Namespace) -> int:
-    hits = store.search_notices(store.connect(), " ".join(args.text), filters=_filters_from(args),
-                                size=args.size)
+    filters, sort = _search_spec(args)
+    hits = store.search_notices(store.connect(), " ".join(args.text), filters=filters,
+                                size=args.size, sort=sort)
     for hit in hits:
         if args.json:
             _json_line(hit)
@@ -150,6 +167,36 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _preset_names() -> list[str]:
+    from infra.kibana.searches import presets
+
+    return sorted(presets())
+
+
+# --- init / kibana ----------------------------------------------------------------------------
+
+def cmd_init(args: argparse.Namespace) -> int:
+    analyzer = store.ensure_indices(store.connect())
+    print(f"indices ready: {', '.join(f'{a} -> {i}' for a, i in store.INDICES.items())}; "
+          f"Chinese subfields: {analyzer or 'none (standard analyzer only)'}")
+    return 0
+
+
+def cmd_kibana(args: argparse.Namespace) -> int:
+    from infra.kibana.client import KibanaError, import_objects
+
+    if not args.url:
+        raise UsageError("give Kibana's address with --url or $KIBANA_URL")
+    try:
+        count = import_objects(args.url, space=args.space)
+    except KibanaError as exc:
+        print(f"regwatch kibana: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"imported {count} saved objects into {args.url}"
+          + (f" (space {args.space})" if args.space else ""))
+    return 0
+
+
 def cmd_subscribe(args: argparse.Namespace) -> int:
     channel, target = next((c, t) for c, t in (("slack", args.slack), ("email", args.email),
                                                ("console", "console" if args.console else None)) if t)
@@ -158,14 +205,58 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
         kinds=tuple(args.kind or ("standard",)), stages=tuple(args.stage or ()),
         levels=tuple(args.level or ()), standard_numbers=tuple(args.number or ()),
         text=args.text or "", blockchain_only=not args.all_topics)
+    if not args.daily and (args.digest_hour is not None or args.timezone is not None):
+        raise UsageError("--digest-hour and --timezone apply to --daily subscriptions")
+    if args.reminder_days is not None and not args.reminders:
+        raise UsageError("--reminder-days needs --reminders")
     sub = subscriptions.make(channel, target, filters,
                              known_sources=[s.id for s in load_catalog(args.catalog)],
-                             now=datetime.now(timezone.utc).isoformat())
+                             now=datetime.now(timezone.utc).isoformat(),
+                             mode="daily" if args.daily else "instant",
+                             digest_hour=9 if args.digest_hour is None else args.digest_hour,
+                             timezone=args.timezone or "Asia/Shanghai", reminders=args.reminders,
+                             reminder_days=3 if args.reminder_days is None else args.reminder_days)
     es = store.connect()
     store.ensure_indices(es)
     subscriptions.save(es, sub)
-    print(f"subscribed {sub.id}: {channel} {target}")
+    how = f"daily at {sub.digest_hour:02d}:00 {sub.timezone}" if sub.mode == "daily" else "instant"
+    extra = f", reminders {sub.reminder_days} days before comment deadlines" if sub.reminders else ""
+    print(f"subscribed {sub.id}: {channel} {target} ({how}{extra})")
     return 0
+
+
+def _now_arg(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(timezone.utc)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--now: not an ISO 8601 time: {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from alerts.digest import send_digests
+
+    es = store.connect()
+    store.ensure_indices(es)
+    return _report("digest", send_digests(es, _now_arg(args.now)))
+
+
+def cmd_remind(args: argparse.Namespace) -> int:
+    from alerts.reminders import send_reminders
+
+    es = store.connect()
+    store.ensure_indices(es)
+    return _report("remind", send_reminders(es, _now_arg(args.now)))
+
+
+def _report(what: str, result: Any) -> int:
+    print(f"regwatch {what}: {result.messages} messages, {len(result.sent)} notices delivered, "
+          f"{len(result.skipped)} already sent, {len(result.failed)} failed")
+    for sub_id, notice_id, error in result.failed[:20]:
+        print(f"  failed: {sub_id} {notice_id}: {error}")
+    return 1 if result.failed else 0
 
 
 def cmd_unsubscribe(args: argparse.Namespace) -> int:
@@ -269,6 +360,8 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--source")
     group.add_argument("--url")
     p.add_argument("--base-url", help="fetch from this stand-in host instead of the publisher")
+    p.add_argument("--allow-private", action="store_true",
+                   help="allow a --url on a loopback or private address")
     p.set_defaults(fn=cmd_fetch)
     p = sub.add_parser("sources", help="the catalogue with each source's health")
     p.add_argument("--json", action="store_true")
@@ -281,10 +374,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="*")
     _add_filters(p)
     p.add_argument("--blockchain", action="store_true", help="only blockchain-relevant notices")
-    p.add_argument("--since", help="published on or after (YYYY-MM-DD)")
+    p.add_argument("--since", help="published on or after (YYYY-MM-DD or date math: now-30d)")
+    p.add_argument("--until", help="published before (YYYY-MM-DD or date math)")
+    p.add_argument("--deadline-after", help="comment deadline on or after (YYYY-MM-DD, now/d…)")
+    p.add_argument("--deadline-before", help="comment deadline before (YYYY-MM-DD, now+7d…)")
+    p.add_argument("--open-deadline", action="store_true",
+                   help="comment deadline today or later, or not stated")
+    p.add_argument("--preset", choices=_preset_names(),
+                   help="run a Kibana saved search (see infra/kibana/README.md); flags add to it")
     p.add_argument("--size", type=int, default=20)
     p.add_argument("--json", action="store_true")
     p.set_defaults(fn=cmd_search)
+    p = sub.add_parser("init", help="install index templates and create the indices")
+    p.set_defaults(fn=cmd_init)
+    p = sub.add_parser("kibana", help="Kibana saved objects (infra/kibana/regwatch.ndjson)")
+    p.add_argument("action", choices=("import",))
+    p.add_argument("--url", default=os.environ.get("KIBANA_URL"),
+                   help="Kibana's base URL (default $KIBANA_URL), e.g. http://127.0.0.1:5601")
+    p.add_argument("--space", help="Kibana space id (default: the default space)")
+    p.set_defaults(fn=cmd_kibana)
     p = sub.add_parser("subscribe", help="subscribe a channel to alerts")
     target = p.add_mutually_exclusive_group(required=True)
     target.add_argument("--slack", metavar="CHANNEL")
@@ -293,7 +401,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_filters(p)
     p.add_argument("--text", help="free text the notice must match")
     p.add_argument("--all-topics", action="store_true", help="not only blockchain notices")
+    p.add_argument("--daily", action="store_true", help="one digest a day instead of instant alerts")
+    p.add_argument("--digest-hour", type=int, metavar="H", help="local hour of the digest (default 9)")
+    p.add_argument("--timezone", metavar="TZ", help="zone of the digest hour (default Asia/Shanghai)")
+    p.add_argument("--reminders", action="store_true", help="remind before comment deadlines")
+    p.add_argument("--reminder-days", type=int, metavar="N", help="days before the deadline (default 3)")
     p.set_defaults(fn=cmd_subscribe)
+    p = sub.add_parser("digest", help="send the daily digests that are due")
+    p.add_argument("--now", metavar="ISO", help="act as if it were this time (default: now)")
+    p.set_defaults(fn=cmd_digest)
+    p = sub.add_parser("remind", help="send comment-deadline reminders that are due")
+    p.add_argument("--now", metavar="ISO", help="act as if it were this time (default: now)")
+    p.set_defaults(fn=cmd_remind)
     p = sub.add_parser("unsubscribe")
     p.add_argument("id")
     p.set_defaults(fn=cmd_unsubscribe)

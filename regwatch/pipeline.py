@@ -35,6 +35,7 @@ class PollOutcome:
     seen: int = 0
     created: list[str] = field(default_factory=list)
     stage_changed: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
     updated: int = 0
     warnings: int = 0
     latency_ms: int = 0
@@ -42,7 +43,8 @@ class PollOutcome:
 
     @property
     def alertable(self) -> list[str]:
-        return self.created + self.stage_changed
+        """New and stage-changed notices, and any an earlier failed attempt left unannounced."""
+        return list(dict.fromkeys(self.created + self.stage_changed + self.pending))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -77,6 +79,7 @@ def poll_source(es: Elasticsearch, source: Source, *, replay: str | None = None,
     result = store.upsert_notices(es, notices)
     outcome.seen, outcome.updated = len(items), len(result.updated)
     outcome.created, outcome.stage_changed = result.created, result.stage_changed
+    outcome.pending = store.unannounced_ids(es, source.id)
     outcome.warnings = sum(len(n.warnings) for n in notices)
     outcome.latency_ms = int((time.monotonic() - start) * 1000)
     _record(es, source, outcome, started_at, cache)

@@ -72,7 +72,8 @@ def alertable_ids(outcomes: Iterable[Mapping[str, Any] | None]) -> list[str]:
     ids: list[str] = []
     for outcome in outcomes:
         if outcome:
-            ids += [*outcome.get("created", []), *outcome.get("stage_changed", [])]
+            ids += [*outcome.get("created", []), *outcome.get("stage_changed", []),
+                    *outcome.get("pending", [])]
     return list(dict.fromkeys(ids))
 
 
@@ -90,6 +91,24 @@ def deliver(notice_ids: list[str]) -> dict[str, int]:
     result = dispatch(_es(), notice_ids)
     result.raise_for_failures()
     return {"notices": len(notice_ids), "sent": len(result.sent), "skipped": len(result.skipped)}
+
+
+def digests(now: datetime | None = None) -> dict[str, int]:
+    """Send the daily digests that are due; raise if any failed (the retry sends only those)."""
+    from alerts.digest import send_digests
+
+    result = send_digests(_es(), now or datetime.now(timezone.utc))
+    result.raise_for_failures()
+    return {"sent": len(result.sent), "skipped": len(result.skipped)}
+
+
+def reminders(now: datetime | None = None) -> dict[str, int]:
+    """Send the comment-deadline reminders that are due."""
+    from alerts.reminders import send_reminders
+
+    result = send_reminders(_es(), now or datetime.now(timezone.utc))
+    result.raise_for_failures()
+    return {"sent": len(result.sent), "skipped": len(result.skipped)}
 
 
 def health_changes(now: datetime | None = None) -> list[dict[str, str]]:

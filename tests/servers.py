@@ -25,6 +25,8 @@ class Reply:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    drip: float = 0.0     # seconds between body bytes: a server that never quite times out
+    reset: bool = False   # drop the connection without answering
 
 
 class ScriptedServer(ThreadingHTTPServer):
@@ -64,13 +66,22 @@ class _ScriptedHandler(BaseHTTPRequestHandler):
         reply = self.server.next_reply(self.path)
         if reply.delay:
             time.sleep(reply.delay)
+        if reply.reset:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            self.connection.close()
+            return
         self.send_response(reply.status)
         headers = {"Content-Length": str(len(reply.body)), **reply.headers}
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
         try:
-            self.wfile.write(reply.body)
+            if not reply.drip:
+                self.wfile.write(reply.body)
+            for i in range(len(reply.body) if reply.drip else 0):
+                self.wfile.write(reply.body[i:i + 1])
+                self.wfile.flush()
+                time.sleep(reply.drip)
         except (BrokenPipeError, ConnectionResetError):
             pass
 

@@ -94,3 +94,94 @@ def test_authenticates_against_a_node_with_security_on(secured_node, monkeypatch
         store.connect(secured_node.url).count(index=store.NOTICES)
     message = store.describe(info.value)
     assert "HTTP 401" in message and "wrong-password-123" not in message and "\n" not in message
+
+
+# --- mapping: Chinese subfields where the cluster has an analyzer for them --------------------
+
+def _recreate(es, monkeypatch, analyzer):
+    from infra import templates
+
+    monkeypatch.setattr(templates, "detect_chinese_analyzer", lambda client: analyzer)
+    for index in store.INDICES.values():
+        es.options(ignore_status=404).indices.delete(index=index)
+    return store.ensure_indices(es)
+
+
+def test_local_node_has_no_chinese_analyzer_so_no_subfields(es) -> None:
+    from infra import templates
+
+    assert templates.detect_chinese_analyzer(es) is None  # the integ-test-zip: standard only
+    assert store.ensure_indices(es) is None
+    title = es.indices.get_mapping(index=store.NOTICES)["regwatch-notices-v1"]["mappings"][
+        "properties"]["title"]
+    assert title["analyzer"] == "standard" and set(title["fields"]) == {"raw"}
+
+
+def test_subfields_install_and_phrase_search_uses_them(es, monkeypatch) -> None:
+    # The shape a full cluster gets (title.zh…), with `standard` standing in for smartcn here.
+    assert _recreate(es, monkeypatch, "standard") == "standard"
+    props = es.indices.get_mapping(index=store.NOTICES)["regwatch-notices-v1"]["mappings"]["properties"]
+    assert {f: props[f]["fields"]["zh"]["analyzer"] for f in ("title", "summary", "body")} == dict.fromkeys(
+        ("title", "summary", "body"), "standard")
+    store.upsert_notices(es, [
+        make_notice("https://x/1", "关于公开征求《区块链 跨链互操作技术要求》国家标准（征求意见稿）意见的通知"),
+        make_notice("https://x/2", "关于推动制造业产业链供应链协同发展的指导意见"),
+        make_notice("https://x/3", "标准公告", summary="分布式账本技术 参考架构"),
+    ])
+    zh_only = es.search(index=store.NOTICES, query={"match_phrase": {"title.zh": "区块链"}})
+    assert [h["_source"]["url"] for h in zh_only["hits"]["hits"]] == ["https://x/1"]
+    assert [h["url"] for h in store.search_notices(es, "区块链")] == ["https://x/1"]
+    assert [h["url"] for h in store.search_notices(es, "分布式账本")] == ["https://x/3"]
+    assert store.search_notices(es, "链区块") == []
+
+
+def test_subfields_are_added_in_place_when_an_analyzer_appears_later(es, monkeypatch) -> None:
+    store.upsert_notices(es, [make_notice("https://x/1", "区块链 服务 技术要求")])
+    from infra import templates
+
+    monkeypatch.setattr(templates, "detect_chinese_analyzer", lambda client: "standard")
+    store.ensure_indices(es)  # the alias exists: no new index, the subfields are put in place
+    props = es.indices.get_mapping(index=store.NOTICES)["regwatch-notices-v1"]["mappings"]["properties"]
+    assert props["title"]["fields"]["zh"] == {"type": "text", "analyzer": "standard"}
+    assert [h["url"] for h in store.search_notices(es, "区块链")] == ["https://x/1"]
+
+
+# --- search filters: dates, deadlines and the saved-search presets --------------------------
+
+def _days(n: int) -> str:
+    from datetime import datetime, timedelta, timezone
+
+    return (datetime.now(timezone.utc) + timedelta(days=n)).strftime("%Y-%m-%d")
+
+
+def test_deadline_and_date_filters(es) -> None:
+    store.upsert_notices(es, [
+        make_notice("https://x/open", "区块链 草案 一", comment_deadline=_days(10), published_at=_days(-5)),
+        make_notice("https://x/closed", "区块链 草案 二", comment_deadline=_days(-3), published_at=_days(-40)),
+        make_notice("https://x/undated", "区块链 草案 三", comment_deadline=None, published_at=_days(-2)),
+    ])
+    urls = lambda **f: sorted(h["url"] for h in store.search_notices(es, filters=f))  # noqa: E731
+    assert urls(deadline_open=True) == ["https://x/open", "https://x/undated"]
+    assert urls(deadline_after="now/d") == ["https://x/open"]
+    assert urls(deadline_before=_days(0)) == ["https://x/closed"]
+    assert urls(published_after="now-30d") == ["https://x/open", "https://x/undated"]
+    assert urls(published_before=_days(-30)) == ["https://x/closed"]
+
+
+def test_presets_return_what_the_saved_searches_describe(es) -> None:
+    from infra.kibana.searches import presets
+
+    store.upsert_notices(es, [
+        make_notice("https://x/d-soon", "区块链 草案 甲", comment_deadline=_days(5), published_at=_days(-20)),
+        make_notice("https://x/d-later", "区块链 草案 乙", comment_deadline=_days(30), published_at=_days(-3)),
+        make_notice("https://x/d-closed", "区块链 草案 丙", comment_deadline=_days(-1), published_at=_days(-60)),
+        make_notice("https://x/d-old", "区块链 草案 丁", comment_deadline=_days(9), published_at=_days(-400)),
+        make_notice("https://x/d-other", "机器人 草案", comment_deadline=_days(9), published_at=_days(-3)),
+        make_notice("https://x/std-new", "区块链 标准 发布", stage="published", published_at=_days(-7)),
+        make_notice("https://x/std-old", "区块链 标准 旧", stage="published", published_at=_days(-45)),
+        make_notice("https://x/policy", "区块链 政策", stage="published", kind="policy", published_at=_days(-7)),
+    ])
+    found = {name: [h["url"] for h in store.search_notices(es, filters=p.filters, sort=p.sort)]
+             for name, p in presets().items()}
+    assert found == {"open-drafts": ["https://x/d-soon", "https://x/d-later"],
+                     "new-standards": ["https://x/std-new"]}

@@ -37,3 +37,24 @@ def test_dag_files_import_nothing_heavy() -> None:
     done = subprocess.run([sys.executable, "-c", code], cwd=DAGS.parent, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-1500:]
     assert done.stdout.strip() == ""
+
+
+def test_each_dag_file_parses_quickly() -> None:
+    # Airflow's own import is paid once per parser process; what each file adds must stay small.
+    code = ("import time, runpy, sys; sys.path.insert(0, 'dags'); import airflow.sdk, regwatch.dagkit;"
+            "import pathlib; out = {};\n"
+            "for f in sorted(pathlib.Path('dags').glob('*.py')):\n"
+            "    t = time.perf_counter(); runpy.run_path(str(f)); out[f.name] = time.perf_counter() - t\n"
+            "print(out)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=DAGS.parent, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-1500:]
+    timings = eval(done.stdout.strip().splitlines()[-1])  # a dict literal we printed ourselves
+    assert len(timings) == 5 and max(timings.values()) < 0.5, timings
+
+
+def test_schedules() -> None:
+    bag = DagBag(dag_folder=str(DAGS))
+    assert str(bag.dags["send_digests"].timezone) == "Asia/Shanghai"
+    assert str(bag.dags["deadline_reminders"].timezone) == "Asia/Shanghai"
+    for dag in bag.dags.values():
+        assert dag.max_active_runs == 1 and not dag.catchup

@@ -1,0 +1,1 @@
+"""Kibana saved objects: generated from the index mappings, imported with `regwatch kibana import`."""

@@ -1,0 +1,104 @@
+"""Hostile and broken publishers: each fails alone, within its limits; the others complete."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from connectors import store
+from connectors.catalog import parse_entry
+from connectors.errors import SourceChanged
+from connectors.http import HttpOptions
+from connectors.rss import parse_feed
+from regwatch.pipeline import run_cycle
+from tests.servers import Reply
+
+GOOD_FEED = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+             b"<item><title>Blockchain draft</title><link>https://x.org/a</link></item></channel></rss>")
+LIMITS = HttpOptions(attempts=2, read_timeout=1.0, connect_timeout=1.0, total_timeout=3.0, politeness=0)
+
+
+def feed_source(ident: str, url: str):
+    return parse_entry({"id": ident, "kind": "rss", "url": url, "allow_private": True}, 1)
+
+
+def test_hanging_resetting_and_looping_publishers_fail_alone(es, scripted) -> None:
+    scripted.script["/drip.xml"] = [Reply(200, GOOD_FEED * 50, drip=0.05)]
+    scripted.script["/reset.xml"] = [Reply(reset=True)]
+    scripted.script["/loop.xml"] = [Reply(302, headers={"Location": "/loop.xml"})]
+    scripted.script["/good.xml"] = [Reply(200, GOOD_FEED)]
+    sources = [feed_source(name, scripted.url(f"/{name}.xml")) for name in ("drip", "reset", "loop", "good")]
+    start = time.monotonic()
+    summary = run_cycle(es, sources, options=LIMITS)
+    elapsed = time.monotonic() - start
+    outcome = {p.source_id: p for p in summary.polls}
+    assert outcome["good"].error is None and len(outcome["good"].created) == 1
+    assert "took longer than 3s" in outcome["drip"].error
+    assert outcome["reset"].status == "unavailable" and "network error" in outcome["reset"].error
+    assert "more than 5 redirects" in outcome["loop"].error
+    assert elapsed < 20  # every publisher stopped within its own limits
+    assert store.source_health(es)["drip"]["status"] == "unavailable"
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+<!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+<!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+<!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+<!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+<!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">]>
+<rss version="2.0"><channel><title>&lol9;</title><item><title>&lol9;</title><link>https://x.org/a</link></item></channel></rss>"""
+XXE = b"""<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<rss version="2.0"><channel><title>t</title><item><title>leak &xxe;</title><link>https://x.org/a</link></item></channel></rss>"""
+
+
+def test_entity_expansion_is_bounded() -> None:
+    start = time.monotonic()
+    try:
+        items = parse_feed(BILLION_LAUGHS, "f", "https://x.org/feed")
+    except SourceChanged:
+        items = []
+    assert time.monotonic() - start < 5
+    assert all(len(i.title) < 100_000 for i in items)
+
+
+def test_external_entities_are_not_resolved() -> None:
+    try:
+        items = parse_feed(XXE, "f", "https://x.org/feed")
+    except SourceChanged:
+        return
+    assert all("root:" not in i.title for i in items)
+
+
+@pytest.mark.parametrize("body", [
+    "<div>" * 100_000 + "区块链" + "</div>" * 100_000,                       # deeply nested HTML
+    '<rss version="2.0"><channel><title>t</title><item><title>' + "\udcff" * 3 + "</title></item></channel></rss>",
+])
+def test_nested_and_invalid_markup_is_salvaged_or_refused(body: str) -> None:
+    start = time.monotonic()
+    try:
+        parse_feed(body.encode("utf-8", "surrogateescape"), "f", "https://x.org/feed")
+    except SourceChanged:
+        pass
+    assert time.monotonic() - start < 10
+
+
+def test_mixed_gbk_and_utf8_decodes_without_crashing(es, scripted) -> None:
+    body = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+            '<item><title>区块链 标准</title><link>https://x.org/a</link></item>').encode() + \
+        "<item><title>分布式账本</title><link>https://x.org/b</link></item></channel></rss>".encode("gbk")
+    scripted.script["/mixed.xml"] = [Reply(200, body, {"Content-Type": "application/rss+xml"})]
+    summary = run_cycle(es, [feed_source("mixed", scripted.url("/mixed.xml"))], options=LIMITS)
+    [poll] = summary.polls
+    assert poll.error is None or poll.status == "changed"
+    if poll.error is None:
+        assert poll.seen >= 1
+
+
+def test_a_100_mb_body_is_cut_at_the_cap(es, scripted) -> None:
+    scripted.script["/huge.xml"] = [Reply(200, b"<rss>" + b" " * (100 * 1024 * 1024))]
+    summary = run_cycle(es, [feed_source("huge", scripted.url("/huge.xml"))],
+                        options=HttpOptions(attempts=1, max_bytes=5 * 1024 * 1024, politeness=0))
+    assert "larger than 5242880 bytes" in summary.polls[0].error

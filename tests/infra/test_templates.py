@@ -1,0 +1,81 @@
+"""The pure mapping builder: what a full cluster gets, and what the local node gets."""
+from __future__ import annotations
+
+import json
+
+from connectors import store
+from infra import templates
+
+TEXT = ("title", "summary", "body")
+
+
+def test_a_cluster_with_smartcn_gets_zh_subfields_on_every_text_field() -> None:
+    body = templates.template("regwatch-notices", "smartcn")
+    props = body["mappings"]["properties"]
+    for name in TEXT:
+        assert props[name]["type"] == "text" and props[name]["analyzer"] == "standard"
+        assert props[name]["fields"]["zh"] == {"type": "text", "analyzer": "smartcn"}
+    assert props["title"]["fields"]["raw"]["type"] == "keyword"  # kept beside the new subfield
+    assert body["mappings"]["dynamic"] == "strict"
+
+
+def test_without_an_analyzer_the_template_is_the_json_file_as_written() -> None:
+    raw = json.loads((templates.FOLDER / "notices.json").read_text())
+    body = templates.template("regwatch-notices", None)
+    assert body == {"settings": raw["settings"], "mappings": raw["mappings"]}
+    assert "_chinese" not in json.dumps(body) and "_comment" not in json.dumps(body)
+
+
+def test_building_does_not_change_the_cached_spec() -> None:
+    templates.template("regwatch-notices", "cjk")
+    assert "zh" not in templates.template("regwatch-notices", None)["mappings"]["properties"][
+        "title"]["fields"]
+
+
+def test_other_indices_get_no_subfields() -> None:
+    for alias in store.INDICES:
+        if alias != "regwatch-notices":
+            assert templates.template(alias, "smartcn") == templates.template(alias, None)
+
+
+def test_facets_are_keywords_and_dates_are_dates() -> None:
+    types = templates.field_types("regwatch-notices")
+    for facet in ("source_id", "issuer", "jurisdiction", "kind", "stage", "level",
+                  "standard_numbers", "standard_key", "lang", "url"):
+        assert types[facet] == "keyword", facet
+    for date in ("published_at", "fetched_at", "comment_deadline"):
+        assert types[date] == "date", date
+    assert types["blockchain"] == "boolean"
+    assert "title.zh" in templates.field_types("regwatch-notices", with_chinese=True)
+
+
+def test_analyzer_preference_is_word_segmentation_first() -> None:
+    assert templates.CHINESE_ANALYZERS == ("smartcn", "icu_analyzer", "cjk")
+
+
+class _FakeIndices:
+    def __init__(self, available: set[str]) -> None:
+        self.available, self.asked = available, []
+
+    def analyze(self, *, analyzer: str, text: str) -> dict:
+        from elasticsearch import BadRequestError
+        from elastic_transport import ApiResponseMeta, HttpHeaders
+
+        self.asked.append(analyzer)
+        if analyzer not in self.available:
+            meta = ApiResponseMeta(400, "1.1", HttpHeaders(), 0.0, None)
+            raise BadRequestError(f"failed to find global analyzer [{analyzer}]", meta, {})
+        return {"tokens": []}
+
+
+class _FakeEs:
+    def __init__(self, available: set[str]) -> None:
+        self.indices = _FakeIndices(available)
+
+
+def test_detection_picks_the_best_analyzer_the_cluster_has() -> None:
+    assert templates.detect_chinese_analyzer(_FakeEs({"cjk", "smartcn"})) == "smartcn"
+    assert templates.detect_chinese_analyzer(_FakeEs({"cjk"})) == "cjk"
+    none = _FakeEs(set())
+    assert templates.detect_chinese_analyzer(none) is None
+    assert none.indices.asked == list(templates.CHINESE_ANALYZERS)
