@@ -45,6 +45,10 @@ class Node:
     security: bool = False
     username: str = "regwatch"
     password: str = ""
+    # Further file-realm users (name, password, role) and the roles.yml defining their roles:
+    # the integ-test-zip cannot mint API keys (its .security index needs analysis-common).
+    users: tuple[tuple[str, str, str], ...] = ()
+    roles: str = ""
 
     @property
     def dir(self) -> Path:
@@ -165,7 +169,10 @@ def _launch(node: Node) -> None:
            "ES_PATH_CONF": str(conf), "ES_JAVA_OPTS": os.environ.get("REGWATCH_ES_JAVA_OPTS",
                                                                      "-Xms512m -Xmx512m")}
     if node.security:
-        _add_user(node, dist, env, as_root)
+        if node.roles:
+            (conf / "roles.yml").write_text(node.roles)
+        for name, password, role in ((node.username, node.password, "superuser"), *node.users):
+            _add_user(name, password, role, conf, dist, env, as_root)
     settings = {
         "discovery.type": "single-node", "network.host": "127.0.0.1",
         "http.port": node.port, "transport.port": node.port + 100,
@@ -186,17 +193,17 @@ def _launch(node: Node) -> None:
                            f"see {node.dir / 'startup.log'}: {_last_log_line(node)}")
 
 
-def _add_user(node: Node, dist: Path, env: dict[str, str], as_root: bool) -> None:
-    users = node.dir / "config" / "users"
-    if users.exists() and f"{node.username}:" in users.read_text():
+def _add_user(name: str, password: str, role: str, conf: Path, dist: Path, env: dict[str, str],
+              as_root: bool) -> None:
+    users = conf / "users"
+    if users.exists() and any(line.startswith(f"{name}:") for line in users.read_text().splitlines()):
         return
-    cmd = [str(dist / "bin/elasticsearch-users"), "useradd", node.username, "-p", node.password,
-           "-r", "superuser"]
+    cmd = [str(dist / "bin/elasticsearch-users"), "useradd", name, "-p", password, "-r", role]
     if as_root:
         cmd = ["runuser", "-u", ES_USER, "--", "env", *[f"{k}={v}" for k, v in env.items()], *cmd]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        raise LocalEsError(f"could not add the Elasticsearch user: {done.stderr.strip()[-200:]}")
+        raise LocalEsError(f"could not add the Elasticsearch user {name}: {done.stderr.strip()[-200:]}")
 
 
 def _ensure_user() -> None:

@@ -21,6 +21,19 @@ TOKEN = "xoxb-4242-secret-token-do-not-log"
 SMTP_PASSWORD = "smtp-Pa55-do-not-log"
 ES_PASSWORD = "es-Pa55word-do-not-log"
 BIN = Path(sys.executable).with_name("regwatch")
+# What an operator grants regwatch: its own indices and templates, nothing else.
+ROLES = """
+regwatch_writer:
+  cluster: [monitor, manage_index_templates]
+  indices:
+    - names: ["regwatch-*"]
+      privileges: [all]
+regwatch_reader:
+  cluster: [monitor]
+  indices:
+    - names: ["regwatch-*"]
+      privileges: [read, view_index_metadata]
+"""
 
 
 class _Sink:
@@ -39,7 +52,9 @@ def _login(server, session, envelope, mechanism, auth_data) -> AuthResult:
 @pytest.fixture(scope="module")
 def secured():
     port = int(os.environ.get("REGWATCH_TEST_ES_PORT", "9250")) + 20
-    node = local_es.Node(name=f"test-secured-{port}", port=port, security=True, password=ES_PASSWORD)
+    node = local_es.Node(name=f"test-secured-{port}", port=port, security=True, password=ES_PASSWORD,
+                         users=(("rw_writer", "writer-Pa55", "regwatch_writer"),
+                                ("rw_reader", "reader-Pa55", "regwatch_reader")), roles=ROLES)
     local_es.stop(node)
     local_es.wipe(node)
     local_es.start(node)
@@ -89,3 +104,26 @@ def test_secrets_stay_out_of_output_logs_and_index(secured, replay, two_publishe
                             ("Elasticsearch logs", logs)):
             assert secret not in text, f"{secret} leaked into {where}"
     assert any("401" in o or "authentication" in o.lower() for o in outputs)
+
+
+def test_least_privilege_user_works_and_a_missing_privilege_is_one_clear_line(
+        secured, replay, two_publishers) -> None:
+    base = {**os.environ, "ES_URL": secured.url, "REGWATCH_CATALOG": str(two_publishers)}
+    admin = store.Elasticsearch(secured.url, basic_auth=(secured.username, ES_PASSWORD))
+    admin.options(ignore_status=400).indices.create(index="payroll")
+
+    def run(user: str, password: str, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(BIN), *args], capture_output=True, text=True, timeout=300,
+                              env={**base, "ES_USERNAME": user, "ES_PASSWORD": password})
+
+    writer = run("rw_writer", "writer-Pa55", "run", "--once", "--replay", replay.base)
+    # (Deliveries to the first test's subscriptions may fail here: no Slack token in this env.)
+    assert "2 publishers polled (2 ok, 0 failed)" in writer.stdout, writer.stdout + writer.stderr
+    assert run("rw_writer", "writer-Pa55", "search", "区块链").returncode == 0
+    limited = store.Elasticsearch(secured.url, basic_auth=("rw_writer", "writer-Pa55"))
+    assert limited.options(ignore_status=403).search(index="payroll").meta.status == 403
+    reader = run("rw_reader", "reader-Pa55", "run", "--once", "--replay", replay.base)
+    assert reader.returncode == 2 and reader.stdout == ""
+    [line] = reader.stderr.strip().splitlines()
+    assert line.startswith("regwatch run: error: Elasticsearch refused the request (HTTP 403)")
+    assert "rw_reader" in line and "Traceback" not in reader.stderr
