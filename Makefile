@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: setup test demo up down es-start es-stop clean-data
+.PHONY: setup test demo up down bench scaleout es-start es-stop clean-data
 
 setup: $(STAMP)
 	@bash infra/prerequisites.sh
@@ -30,6 +30,12 @@ up: setup
 
 down:
 	@$(BIN)/python -m infra.demo down
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+scaleout: setup
+	bash infra/scaleout/run.sh
 
 es-start: setup
 	$(BIN)/regwatch es start

@@ -12,13 +12,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from elasticsearch import Elasticsearch, NotFoundError
 
 from alerts.errors import SubscriptionError
+from transforms.notice import KINDS, LEVELS, STAGES
 
 INDEX = "regwatch-subscriptions"
 _MAPPING = json.loads((Path(__file__).resolve().parents[1] / "infra" / "elasticsearch"
                        / "subscriptions.json").read_text())["mappings"]
-KINDS = ("standard", "policy", "other")
-STAGES = ("plan", "draft", "published", "effective", "withdrawn")
-LEVELS = ("international", "national", "industry", "local", "group")
 MODES = ("instant", "daily")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
 _SLACK = re.compile(r"^(#[a-z0-9][a-z0-9_-]{0,79}|[CGD][A-Z0-9]{8,})$")

@@ -12,6 +12,7 @@ from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from connectors.registry import kinds
+from transforms.notice import KINDS, LEVELS, STAGES
 
 DEFAULT_CATALOG = Path(__file__).with_name("sources.yaml")
 JURISDICTIONS_HINT = "e.g. CN, CN-GD-SZ, INTL, US, EU"
@@ -37,7 +38,19 @@ class Source(BaseModel):
     # Publishers give local times without an offset; Chinese ones are Asia/Shanghai.
     timezone: str | None = None
     allow_private: bool = False
+    # Facts true of every notice this publisher lists (an ISO catalogue lists published
+    # standards); they override what the classifier infers, as item hints do.
+    hints: dict[str, str] = Field(default_factory=dict)
     options: Any = None
+
+    @field_validator("hints")
+    @classmethod
+    def _known_hints(cls, value: dict[str, str]) -> dict[str, str]:
+        allowed = {"kind": KINDS, "stage": STAGES, "level": LEVELS}
+        for key, hint in value.items():
+            if key not in allowed or hint not in allowed[key]:
+                raise ValueError(f"hint {key}={hint!r} is not one of the Notice vocabularies")
+        return value
 
     @field_validator("timezone")
     @classmethod

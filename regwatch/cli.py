@@ -70,7 +70,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     now = datetime.now(timezone.utc)
     with HttpClient(HttpOptions(allow_private=source.allow_private), rebase=rebase) as http:
         items = kinds()[source.kind].fetch(source, http, lambda urls: set())
-    meta = SourceMeta(source.id, source.issuer, source.jurisdiction, source.zone)
+    meta = SourceMeta(source.id, source.issuer, source.jurisdiction, source.zone, source.hints)
     for item in items:
         _json_line(normalise(item, meta, now).to_doc())
     print(f"{len(items)} notices from {source.id}", file=sys.stderr)

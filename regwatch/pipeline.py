@@ -74,7 +74,7 @@ def poll_source(es: Elasticsearch, source: Source, *, replay: str | None = None,
         # A list that had items and now parses to none has changed shape; it is not quiet.
         outcome.status = "changed"
         outcome.error = f"SourceChanged: the list parsed to no items (it had {before['items_seen']})"
-    meta = SourceMeta(source.id, source.issuer, source.jurisdiction, source.zone)
+    meta = SourceMeta(source.id, source.issuer, source.jurisdiction, source.zone, source.hints)
     notices = [normalise(item, meta, started_at) for item in items if not item.partial]
     result = store.upsert_notices(es, notices)
     outcome.seen, outcome.updated = len(items), len(result.updated)

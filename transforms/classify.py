@@ -92,8 +92,9 @@ class Classification:
                 "level": self.level, "standard_numbers": list(self.standard_numbers)}
 
 
-def classify(title: str, summary: str = "", source: str | None = None) -> Classification:
-    """Classify one notice from its title, summary and (optionally) its source id."""
+def classify(title: str, summary: str = "", source: str | None = None,
+             jurisdiction: str | None = None) -> Classification:
+    """Classify one notice from its title, summary and (optionally) its source and jurisdiction."""
     title_f, summary_f = fold(title or ""), fold(summary or "")
     title_numbers = extract_standard_numbers(title_f)
     summary_numbers = extract_standard_numbers(summary_f)
@@ -105,7 +106,8 @@ def classify(title: str, summary: str = "", source: str | None = None) -> Classi
         blockchain=is_blockchain(title_f, summary_f),
         kind=kind,
         stage=_stage(title_f, summary_f, numbers) if standard else None,
-        level=_level((title_f, summary_f), (title_numbers, summary_numbers), source) if standard else None,
+        level=_level((title_f, summary_f), (title_numbers, summary_numbers), source, jurisdiction)
+        if standard else None,
         standard_numbers=numbers,
     )
 
@@ -146,7 +148,8 @@ def _stage_of(text: str) -> str | None:
     return next((stage for stage, pattern in _STAGES if pattern.search(text)), None)
 
 
-def _level(texts: tuple[str, str], numbers: tuple[list[str], list[str]], source: str | None) -> str | None:
+def _level(texts: tuple[str, str], numbers: tuple[list[str], list[str]], source: str | None,
+           jurisdiction: str | None = None) -> str | None:
     # Title before summary; within each, the level word before the number family.
     for text, own in zip(texts, numbers):
         m = _LEVEL_ZH.search(text)
@@ -154,8 +157,10 @@ def _level(texts: tuple[str, str], numbers: tuple[list[str], list[str]], source:
             return _LEVEL_ORDER[m.lastindex - 1]
         if own:
             return _number_level(own[0])
-    if _INTL_TEXT.search(texts[0]) or (source or "").lower() in _INTL_SOURCES:
+    if _INTL_TEXT.search(texts[0]) or (source or "").lower() in _INTL_SOURCES or jurisdiction == "INTL":
         return "international"
+    if jurisdiction and "-" in jurisdiction:  # CN-GD-SZ: a municipal or provincial publisher
+        return "local"
     # A standard of unknown origin is most often a national one.
     return _SOURCE_LEVEL.get((source or "").lower(), "national")
 

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 from connectors.items import FetchedItem
@@ -27,6 +28,7 @@ class SourceMeta:
     issuer: str | None
     jurisdiction: str
     timezone: str = "Asia/Shanghai"
+    hints: Mapping[str, Any] = field(default_factory=dict)
 
 
 def clean_title(title: str) -> str:
@@ -43,7 +45,8 @@ def normalise(item: FetchedItem, source: SourceMeta, now: datetime) -> Notice:
     if item.published and published is None:
         warnings.append(f"unreadable publish date {item.published[:40]!r}")
     summary = item.summary or item.body[:300]
-    facts = {**understand(title=title, summary=summary, url=item.url, source=source.id), **item.hints}
+    facts = {**understand(title=title, summary=summary, url=item.url, source=source.id,
+                          jurisdiction=source.jurisdiction), **source.hints, **item.hints}
     deadline = to_date(item.deadline, tz=zone) if item.deadline else None
     if deadline is None and (facts["stage"] == "draft" or _CONSULTATION.search(title)):
         deadline = comment_deadline(f"{summary}\n{item.body}", published.date() if published else None)

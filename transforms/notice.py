@@ -7,6 +7,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 
+# The Notice vocabularies of DESIGN.md, in lifecycle order where there is one.
+KINDS = ("standard", "policy", "other")
+STAGES = ("plan", "draft", "published", "effective", "withdrawn")
+LEVELS = ("international", "national", "industry", "local", "group")
+
+
 @dataclass(frozen=True)
 class Notice:
     """A normalised notice; `id` is its Elasticsearch `_id`."""

@@ -11,18 +11,32 @@ from transforms.lifecycle import standard_key
 # NIST CSRC URLs end in a stage suffix (ipd, 2pd, fpd, iwd, prd … final) that the title may omit.
 _URL_DRAFT = re.compile(r"/(?:i|\d)?(?:pd|wd|prd)/?(?:[?#]|$)|/fpd/?(?:[?#]|$)", re.IGNORECASE)
 _URL_FINAL = re.compile(r"/final/?(?:[?#]|$)", re.IGNORECASE)
+# ISO/IEC harmonized stage codes (www.iso.org/stage-codes.html) as a committee lists them.
+_ISO_CODE = re.compile(r"^\s*(?:stage\s*:?\s*)?([0-9]{2})\.([0-9]{2})\s*$", re.IGNORECASE)
+_ISO_STAGES = (("95", "withdrawn"), ("90", "published"), ("60", "published"), ("50", "draft"),
+               ("40", "draft"), ("30", "draft"), ("20", "plan"), ("10", "plan"), ("00", "plan"))
 
 
-def understand(title: str, summary: str = "", url: str | None = None, source: str | None = None) -> dict[str, Any]:
+def understand(title: str, summary: str = "", url: str | None = None, source: str | None = None,
+               jurisdiction: str | None = None) -> dict[str, Any]:
     """Return the classification, standard key and comment deadline of one notice as a JSON-ready dict."""
     summary = summary or ""
-    result = classify(title or "", summary, source).as_dict()
-    if result["kind"] == "standard" and result["stage"] is None and url:
-        result["stage"] = _url_stage(url)
+    result = classify(title or "", summary, source, jurisdiction).as_dict()
+    if result["kind"] == "standard" and result["stage"] is None:
+        result["stage"] = _iso_stage(summary) or (_url_stage(url) if url else None)
     result["standard_key"] = standard_key(title or "", result["standard_numbers"], summary)
     deadline = comment_deadline(f"{title or ''}\n{summary}")
     result["comment_deadline"] = deadline.isoformat() if deadline else None
     return result
+
+
+def _iso_stage(summary: str) -> str | None:
+    match = _ISO_CODE.match(summary)
+    if not match:
+        return None
+    if match.group(1) == "60" and match.group(2) == "00":
+        return "draft"  # 60.00: under publication, text approved but not yet out
+    return next((stage for prefix, stage in _ISO_STAGES if match.group(1) == prefix), None)
 
 
 def _url_stage(url: str) -> str | None:

@@ -29,7 +29,7 @@ def test_fixture_yields_expected_notices(replay, source_id: str) -> None:
     expected = json.loads((DEFAULT_ROOT / source_id / "expected.json").read_text(encoding="utf-8"))
     with HttpClient(rebase=rebase_for(source, replay.base)) as http:
         items = kinds()[source.kind].fetch(source, http, lambda urls: set())
-    meta = SourceMeta(source.id, source.issuer, source.jurisdiction, source.zone)
+    meta = SourceMeta(source.id, source.issuer, source.jurisdiction, source.zone, source.hints)
     got = [normalise(item, meta, NOW).to_doc() for item in items]
     assert [{k: n[k] for k in expected[0]} for n in got] == expected
     assert all(not n["warnings"] for n in got)

@@ -52,3 +52,23 @@ def test_classification_is_frozen_and_json_ready() -> None:
 def test_policy_and_other_carry_no_stage_or_level() -> None:
     out = classify("国家互联网信息办公室关于《区块链信息服务管理规定（修订草案征求意见稿）》公开征求意见的通知")
     assert (out.kind, out.stage, out.level) == ("policy", None, None)
+
+
+@pytest.mark.parametrize("title, summary, stage", [
+    ("ISO 22739:2024 Blockchain and distributed ledger technologies — Vocabulary", "60.60", "published"),
+    ("ISO/DTS 23516 Blockchain and distributed ledger technology — Interoperability framework", "50.00", "draft"),
+    ("ISO/AWI 7603 Decentralized finance lending — Guidelines", "20.00", "plan"),
+    ("ISO/TR 23244:2020 Blockchain — Privacy and personally identifiable information protection", "95.99",
+     "withdrawn"),
+    ("ISO 23257:2022 Blockchain and distributed ledger technologies — Reference architecture", "Stage: 90.93",
+     "published"),
+])
+def test_iso_harmonized_stage_codes(title: str, summary: str, stage: str) -> None:
+    assert understand(title, summary)["stage"] == stage
+
+
+@pytest.mark.parametrize("jurisdiction, level", [("CN-GD-SZ", "local"), ("INTL", "international"),
+                                                 ("CN", "national"), (None, "national")])
+def test_level_falls_back_on_the_publishers_jurisdiction(jurisdiction, level) -> None:
+    title = "关于公开征求《金融行业区块链平台技术规范》（征求意见稿）意见的通知"
+    assert understand(title, source="some-feed", jurisdiction=jurisdiction)["level"] == level
