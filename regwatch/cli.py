@@ -78,22 +78,29 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
+    from regwatch.health import assess
+
     catalog = load_catalog(args.catalog)
     try:
-        health = store.source_health(store.connect())
+        docs = store.source_health(store.connect())
     except (ApiError, TransportError):
-        health = {}
-    rows = [{"id": s.id, "kind": s.kind, "enabled": s.enabled, "jurisdiction": s.jurisdiction,
-             "name": s.name, "url": s.url, "health": health.get(s.id)} for s in catalog]
-    if args.json:
-        for row in rows:
-            _json_line(row)
-        return 0
+        docs = {}
+    now = datetime.now(timezone.utc)
+    wanted = set(args.status.split(",")) if args.status else None
+    rows = []
+    for s in catalog:
+        state = assess(s, docs.get(s.id), now) if s.enabled else None
+        if wanted is None or (state and state.state in wanted):
+            rows.append({"id": s.id, "kind": s.kind, "enabled": s.enabled, "name": s.name,
+                         "jurisdiction": s.jurisdiction, "url": s.url, "schedule": s.schedule,
+                         "state": state.state if state else "disabled", "health": docs.get(s.id)})
     for row in rows:
         h = row["health"] or {}
-        state = h.get("status", "never polled")
-        print(f"{row['id']:<22} {row['kind']:<11} {'on ' if row['enabled'] else 'off'} "
-              f"{state:<12} last ok {str(h.get('last_success') or '-')[:19]:<19} "
+        if args.json:
+            _json_line(row)
+            continue
+        print(f"{row['id']:<20} {row['kind']:<10} {row['state']:<11} "
+              f"last ok {str(h.get('last_success') or '-')[:16]:<16} "
               f"{h.get('items_seen', '-')!s:>4} items  {h.get('last_error') or ''}")
     return 0
 
@@ -271,7 +278,10 @@ def cmd_subscriptions(args: argparse.Namespace) -> int:
         f = sub.filters
         wants = ", ".join(f"{k}={'|'.join(v) if isinstance(v, tuple) else v}"
                           for k, v in vars(f).items() if v not in ((), "", None))
-        print(f"{sub.id}  {sub.channel:<7} {sub.target:<30} {wants}")
+        how = f"daily at {sub.digest_hour}:00 {sub.timezone}" if sub.mode == "daily" else "instant"
+        if sub.reminders:
+            how += f", reminders {sub.reminder_days} days before deadlines"
+        print(f"{sub.id}  {sub.channel:<7} {sub.target:<30} {how}; {wants}")
     return 0
 
 
@@ -365,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(fn=cmd_fetch)
     p = sub.add_parser("sources", help="the catalogue with each source's health")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--status", help="only these states, e.g. blocked,changed,stale,unavailable")
     p.set_defaults(fn=cmd_sources)
     p = sub.add_parser("run", help="one full cycle: fetch, normalise, index, alert")
     p.add_argument("--once", action="store_true", required=True)

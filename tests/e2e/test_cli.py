@@ -43,6 +43,7 @@ def test_run_once_indexes_alerts_by_email_then_nothing_new(services, smtp) -> No
     assert any("跨链互操作" in t for t in titles) and all("区块链" in t for t in titles)
     sources = regwatch("sources", env=services)
     assert "miit-yjzj" in sources.stdout and " ok " in sources.stdout
+    assert regwatch("sources", "--status", "blocked,changed", env=services).stdout == ""
 
 
 def test_a_broken_publisher_is_reported_while_the_other_completes(services, tmp_path) -> None:
@@ -57,6 +58,8 @@ def test_a_broken_publisher_is_reported_while_the_other_completes(services, tmp_
         server.stop()
     assert run.returncode == 1
     assert "miit-yjzj              changed      SourceChanged: list page has no jpaas script tag" in run.stdout
+    broken = regwatch("sources", "--status", "changed", env=services).stdout
+    assert broken.startswith("miit-yjzj") and len(broken.splitlines()) == 1
     assert "nist-csrc              ok           4 seen, 4 new" in run.stdout
 
 
