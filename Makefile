@@ -26,7 +26,7 @@ demo: setup
 	@$(BIN)/python -m infra.demo demo
 
 up: setup
-	@$(BIN)/python -m infra.demo up
+	@$(BIN)/python -m infra.demo up $(if $(LIVE),--live)
 
 down:
 	@$(BIN)/python -m infra.demo down

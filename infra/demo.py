@@ -32,11 +32,11 @@ MAILDIR = DATA / "mailbox"
 ANALYST = "analyst@example.org"
 
 
-def _services(schedule: str) -> tuple[Stack, ReplayServer, Controller]:
+def _services(schedule: str, live: bool = False) -> tuple[Stack, ReplayServer | None, Controller]:
     node = local_es.start(local_es.Node())
     es = store.connect(node.url)
     store.ensure_indices(es)
-    replay = ReplayServer(port=int(os.environ.get("REGWATCH_REPLAY_PORT", "8765"))).start()
+    replay = None if live else ReplayServer(port=int(os.environ.get("REGWATCH_REPLAY_PORT", "8765"))).start()
     smtp_port = int(os.environ.get("REGWATCH_MAILBOX_PORT", "8025"))
     DATA.mkdir(exist_ok=True)
     smtp = Controller(Mailbox(str(MAILDIR)), hostname="127.0.0.1", port=smtp_port)
@@ -46,7 +46,7 @@ def _services(schedule: str) -> tuple[Stack, ReplayServer, Controller]:
         subscriptions.save(es, subscriptions.make(channel, target, subscriptions.Filters(),
                                                   known_sources=known))
     env = {"ES_URL": node.url, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
-           "SMTP_FROM": "regwatch@localhost", "REGWATCH_REPLAY": replay.base,
+           "SMTP_FROM": "regwatch@localhost", "REGWATCH_REPLAY": replay.base if replay else "",
            "REGWATCH_POLL_SCHEDULE": schedule, "REGWATCH_OPS_EMAIL": "operators@example.org",
            "AIRFLOW_CONN_REGWATCH_SMTP": f"smtp://127.0.0.1:{smtp_port}"}
     port = int(os.environ.get("REGWATCH_AIRFLOW_PORT", "8080"))
@@ -115,9 +115,9 @@ Where to look next:
     return poll["state"] == "success" and dispatch["state"] == "success"
 
 
-def up() -> int:
+def up(live: bool = False) -> int:
     """Keep the stack running (polling on its schedule) until interrupted."""
-    stack, replay, smtp = _services(schedule=os.environ.get("REGWATCH_POLL_SCHEDULE", "*/15 * * * *"))
+    stack, replay, smtp = _services(os.environ.get("REGWATCH_POLL_SCHEDULE", "*/5 * * * *"), live)
     try:
         stack.start()
         print(f"regwatch is up. Airflow UI: {stack.url} (login admin / {stack.password}); "
@@ -130,7 +130,8 @@ def up() -> int:
         return 0
     finally:
         stack.stop()
-        replay.stop()
+        if replay:
+            replay.stop()
         smtp.stop()
         local_es.stop(local_es.Node())
 
@@ -147,7 +148,9 @@ def down() -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("action", choices=("demo", "up", "down"), nargs="?", default="demo")
-    return {"demo": demo, "up": up, "down": down}[parser.parse_args().action]()
+    parser.add_argument("--live", action="store_true", help="up: poll the real publishers")
+    args = parser.parse_args()
+    return up(args.live) if args.action == "up" else {"demo": demo, "down": down}[args.action]()
 
 
 if __name__ == "__main__":
