@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from connectors import html
 from connectors.catalog import Source
-from connectors.errors import ConnectorError, SourceChanged, SourceUnavailable
+from connectors.errors import SourceChanged, SourceUnavailable
 from connectors.http import HttpClient
 from connectors.items import FetchedItem
 from connectors.registry import Seen, register
@@ -54,7 +54,7 @@ def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
     if not opts.fetch_detail:
         return list(items.values())
     known = seen(list(items))
-    return [replace(i, partial=True) if i.url in known else _with_detail(i, http)
+    return [replace(i, partial=True) if i.url in known else html.with_detail(i, http, parse_detail)
             for i in items.values()]
 
 
@@ -137,14 +137,6 @@ def _article(art: dict[str, Any], source: Source) -> FetchedItem | None:
         published=str(when) if when else None, summary=str(art.get("abstract") or ""),
         issuer=art.get("publisher") or None)
 
-
-def _with_detail(item: FetchedItem, http: HttpClient) -> FetchedItem:
-    try:
-        page = http.get(item.url)
-    except ConnectorError as exc:
-        # The list told us the notice exists; a broken detail page must not hide it.
-        return replace(item, warnings=item.warnings + (f"detail page: {exc}",))
-    return parse_detail(page.text, item)
 
 
 def parse_detail(page: str, item: FetchedItem) -> FetchedItem:

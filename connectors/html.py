@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
 
-from connectors.items import Attachment
+from connectors.errors import ConnectorError
+from connectors.items import Attachment, FetchedItem
+
+if TYPE_CHECKING:
+    from connectors.http import HttpClient
 
 _ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|wps|zip|rar|7z|xlsx?|ofd|txt)$", re.I)
 _SPACE = re.compile(r"[ \t\r\f\v\u3000\xa0]+")
@@ -77,3 +83,14 @@ def _file_name(url: str) -> str:
             if _ATTACHMENT_EXT.search(v):
                 return unquote(v.rsplit("/", 1)[-1])
     return unquote(parts.path.rsplit("/", 1)[-1])
+
+
+def with_detail(item: FetchedItem, http: HttpClient,
+                parse: Callable[[str, FetchedItem], FetchedItem]) -> FetchedItem:
+    """Fetch an item's detail page and enrich the item with `parse`."""
+    try:
+        page = http.get(item.url)
+    except ConnectorError as exc:
+        # The list told us the notice exists; a broken detail page must not hide it.
+        return replace(item, warnings=item.warnings + (f"detail page: {exc}",))
+    return parse(page.text, item)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import partial
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from connectors import html
 from connectors.catalog import Source
-from connectors.errors import ConnectorError, SourceBlocked, SourceChanged, SourceUnavailable
+from connectors.errors import SourceBlocked, SourceChanged, SourceUnavailable
 from connectors.http import HttpClient
 from connectors.items import FetchedItem
 from connectors.registry import Seen, register
@@ -63,7 +64,8 @@ def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
     if not opts.detail_body_selector:
         return list(items.values())
     known = seen(list(items))
-    return [replace(i, partial=True) if i.url in known else _with_detail(i, http, opts)
+    detail = partial(parse_detail, opts=opts)
+    return [replace(i, partial=True) if i.url in known else html.with_detail(i, http, detail)
             for i in items.values()]
 
 
@@ -132,14 +134,6 @@ def _matches(el: etree._Element, selector: str) -> bool:
 def _text(row: etree._Element, selector: str | None) -> str | None:
     return (html.text_of(html.first(row, selector)) or None) if selector else None
 
-
-def _with_detail(item: FetchedItem, http: HttpClient, opts: HtmlListOptions) -> FetchedItem:
-    try:
-        page = http.get(item.url)
-    except ConnectorError as exc:
-        # The list told us the notice exists; a broken detail page must not hide it.
-        return replace(item, warnings=item.warnings + (f"detail page: {exc}",))
-    return parse_detail(page.text, item, opts)
 
 
 def parse_detail(page: str, item: FetchedItem, opts: HtmlListOptions) -> FetchedItem:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from functools import partial
 from urllib.parse import urljoin
 
 from pydantic import BaseModel, ConfigDict
 
 from connectors import html
 from connectors.catalog import Source
-from connectors.errors import ConnectorError, SourceChanged
+from connectors.errors import SourceChanged
 from connectors.http import HttpClient
 from connectors.items import FetchedItem
 from connectors.registry import Seen, register
@@ -47,7 +48,8 @@ def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
     if not opts.fetch_detail:
         return items
     known = seen([item.url for item in items])
-    return [replace(item, partial=True) if item.url in known else _with_detail(item, http, opts)
+    detail = partial(parse_detail, opts=opts)
+    return [replace(item, partial=True) if item.url in known else html.with_detail(item, http, detail)
             for item in items]
 
 
@@ -106,14 +108,6 @@ def parse_list(fragment: str, source: Source, opts: JpaasOptions) -> list[Fetche
             deadline=html.text_of(deadline) or None))
     return list(items.values())
 
-
-def _with_detail(item: FetchedItem, http: HttpClient, opts: JpaasOptions) -> FetchedItem:
-    try:
-        page = http.get(item.url)
-    except ConnectorError as exc:
-        # The list told us the notice exists; a broken detail page must not hide it.
-        return replace(item, warnings=item.warnings + (f"detail page: {exc}",))
-    return parse_detail(page.text, item, opts)
 
 
 def parse_detail(page: str, item: FetchedItem, opts: JpaasOptions) -> FetchedItem:

@@ -19,6 +19,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
 
 from alerts import render, subscriptions
+from alerts.deliver import flood_limit
 from connectors import store
 from connectors.catalog import load_catalog
 from infra import local_es
@@ -104,7 +105,8 @@ def _summary(started: datetime, tasks: list[dict], poll: dict, dispatch: dict, n
 Publishers polled:    {len(tasks)} ({len(tasks) - len(failed)} ok) — Airflow run {poll.get('dag_run_id')}: {poll['state']}
 Alert dispatch:       dispatch_alerts run triggered by the notices asset: {dispatch['state']}
 Notices indexed:      {indexed} in all, {drafts} of them blockchain drafts (Elasticsearch {local_es.Node().url})
-Alerts delivered:     {len(delivered)} this cycle ({sum(d['channel'] == 'email' for d in delivered)} by email, {new_mail} received in {MAILDIR.relative_to(REPO)}/new)
+Alerts delivered:     {len(delivered)} this cycle; {sum(d['channel'] == 'email' for d in delivered)} by email, arriving as {new_mail} message(s) in {MAILDIR.relative_to(REPO)}/new
+                      (more than {flood_limit()} alerts at once for one subscriber become one summary message)
 
 Where to look next:
   make up                                   # keep it running: Airflow UI {stack.url} (login admin / {stack.password})

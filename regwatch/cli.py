@@ -18,7 +18,7 @@ from connectors.errors import ConnectorError
 from connectors.http import HttpClient, HttpOptions
 from connectors.registry import kinds
 from infra import local_es
-from regwatch.pipeline import CycleSummary, rebase_for, run_cycle
+from regwatch.pipeline import CycleSummary, run_cycle
 from transforms.normalise import SourceMeta, normalise
 
 

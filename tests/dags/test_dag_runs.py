@@ -1,7 +1,6 @@
 """The pipeline run through Airflow (dag.test on a migrated SQLite database), against real services."""
 from __future__ import annotations
 
-import json
 import shutil
 
 import pytest

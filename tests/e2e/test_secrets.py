@@ -11,7 +11,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from alerts import subscriptions as subs
 from connectors import store
 from infra import local_es
 from tests.servers import free_port
