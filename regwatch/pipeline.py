@@ -74,8 +74,10 @@ def poll_source(es: Elasticsearch, source: Source, *, replay: str | None = None,
         # A list that had items and now parses to none has changed shape; it is not quiet.
         outcome.status = "changed"
         outcome.error = f"SourceChanged: the list parsed to no items (it had {before['items_seen']})"
+    # Every answer came from the conditional-GET cache: the notices are the ones indexed last time.
+    unchanged = outcome.bytes == 0 and before.get("items_seen") == len(items)
     meta = SourceMeta(source.id, source.issuer, source.jurisdiction, source.zone, source.hints)
-    notices = [normalise(item, meta, started_at) for item in items if not item.partial]
+    notices = [] if unchanged else [normalise(i, meta, started_at) for i in items if not i.partial]
     result = store.upsert_notices(es, notices)
     outcome.seen, outcome.updated = len(items), len(result.updated)
     outcome.created, outcome.stage_changed = result.created, result.stage_changed

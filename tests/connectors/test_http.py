@@ -136,3 +136,15 @@ def test_politeness_spaces_requests_to_one_host(scripted) -> None:
         for _ in range(3):
             http.get(scripted.url("/p"))
     assert time.monotonic() - start >= 0.6
+
+
+def test_cookie_replay_waf_is_passed(scripted) -> None:
+    # The first answer sets a cookie and redirects to the same URL; with the cookie it is 200.
+    def answer() -> Reply:
+        if "CT6T=ok" in scripted.request_headers[-1].get("Cookie", ""):
+            return Reply(200, b"<ul><li>list</li></ul>")
+        return Reply(302, headers={"Set-Cookie": "CT6T=ok; Path=/", "Location": "/waf"})
+    scripted.script["/waf"] = answer
+    with HttpClient(FAST) as http:
+        assert http.get(scripted.url("/waf")).content == b"<ul><li>list</li></ul>"
+    assert scripted.hits["/waf"] == 2
