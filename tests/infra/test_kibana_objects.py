@@ -11,6 +11,7 @@ from infra import templates
 from infra.kibana import build
 from infra.kibana.searches import SEARCHES, kql, presets
 from regwatch import cli
+from regwatch.commands.notices import search_spec
 
 KNOWN_TYPES = {"index-pattern", "search", "lens", "dashboard"}
 # Kibana 9 refuses objects migrated by a newer Kibana than itself; these are 8.x exports' values.
@@ -151,12 +152,12 @@ def test_kql_of_each_saved_search() -> None:
 @pytest.mark.parametrize("search", [s for s in SEARCHES if s.preset], ids=lambda s: s.preset)
 def test_cli_preset_runs_the_saved_search(search) -> None:
     args = cli.build_parser().parse_args(["search", "--preset", search.preset])
-    assert cli._search_spec(args) == (search.filters, search.sort)
+    assert search_spec(args) == (search.filters, search.sort)
     narrowed = cli.build_parser().parse_args(["search", "--preset", search.preset, "--level", "national"])
-    assert cli._search_spec(narrowed)[0] == {**search.filters, "level": ["national"]}
+    assert search_spec(narrowed)[0] == {**search.filters, "level": ["national"]}
 
 
 def test_flags_spell_the_same_filters_as_the_presets() -> None:
     args = cli.build_parser().parse_args(
         ["search", "--blockchain", "--stage", "draft", "--open-deadline", "--since", "now-1y"])
-    assert cli._search_spec(args) == (presets()["open-drafts"].filters, ())
+    assert search_spec(args) == (presets()["open-drafts"].filters, ())

@@ -1,0 +1,80 @@
+"""Commands for the services around regwatch: indices, Kibana, the local node, stand-ins."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from connectors import store
+from infra import local_es
+from regwatch.commands import UsageError
+
+
+# --- init / kibana ----------------------------------------------------------------------------
+
+def cmd_init(args: argparse.Namespace) -> int:
+    analyzer = store.ensure_indices(store.connect())
+    print(f"indices ready: {', '.join(f'{a} -> {i}' for a, i in store.INDICES.items())}; "
+          f"Chinese subfields: {analyzer or 'none (standard analyzer only)'}")
+    return 0
+
+
+def cmd_kibana(args: argparse.Namespace) -> int:
+    from infra.kibana.client import KibanaError, import_objects
+
+    if not args.url:
+        raise UsageError("give Kibana's address with --url or $KIBANA_URL")
+    try:
+        count = import_objects(args.url, space=args.space)
+    except KibanaError as exc:
+        print(f"regwatch kibana: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"imported {count} saved objects into {args.url}"
+          + (f" (space {args.space})" if args.space else ""))
+    return 0
+
+
+# --- local services -------------------------------------------------------------------------------
+
+def cmd_es(args: argparse.Namespace) -> int:
+    node = local_es.Node(port=int(os.environ.get("REGWATCH_ES_PORT", "9200")))
+    if args.action == "start":
+        local_es.start(node)
+        print(f"Elasticsearch {local_es.ES_VERSION} running at {node.url} (data in {node.dir})")
+    elif args.action == "stop":
+        print("stopped" if local_es.stop(node) else "not running")
+    else:
+        state = local_es.status(node)
+        print(f"{state} ({node.url})")
+        return 0 if state == "running" else 3
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from regwatch.replay import DEFAULT_ROOT, ReplayServer
+
+    server = ReplayServer(args.root or DEFAULT_ROOT, args.port)
+    print(f"replaying {len(server.routes)} recorded pages at {server.base}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_mailbox(args: argparse.Namespace) -> int:
+    import time
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Mailbox
+
+    os.makedirs(os.path.dirname(os.path.abspath(args.path)), exist_ok=True)
+    controller = Controller(Mailbox(args.path), hostname="127.0.0.1", port=args.port)
+    controller.start()
+    print(f"local mailbox: SMTP on 127.0.0.1:{args.port}, messages in {args.path}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        controller.stop()
+    return 0
