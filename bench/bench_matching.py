@@ -76,7 +76,7 @@ def make_filters(rng: random.Random) -> Filters:
 def add_subscriptions(es: Any, rng: random.Random, start: int, stop: int) -> None:
     docs = ({"_index": subscriptions.INDEX, "_id": f"bench-{i:06d}",
              "_source": Subscription(f"bench-{i:06d}", "console", "console", make_filters(rng),
-                                     f"2026-01-01T00:00:00+00:00").to_doc()} for i in range(start, stop))
+                                     "2026-01-01T00:00:00+00:00").to_doc()} for i in range(start, stop))
     bulk(es.options(request_timeout=120), docs, chunk_size=2000)
     es.indices.refresh(index=subscriptions.INDEX)
 

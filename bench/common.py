@@ -13,22 +13,48 @@ from typing import Any
 from infra import local_es
 
 REPO = Path(__file__).resolve().parents[1]
-NODE = local_es.Node(name="bench", port=int(os.environ.get("REGWATCH_BENCH_ES_PORT", "9280")))
+NODE = local_es.Node(name=os.environ.get("REGWATCH_BENCH_ES_NAME", "bench"),
+                     port=int(os.environ.get("REGWATCH_BENCH_ES_PORT", "9280")))
 
 
 def run_child(args: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run `python …` in a child; return its JSON line plus CPU seconds and peak RSS (MiB)."""
     with tempfile.TemporaryFile() as errors:
-        proc = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, stderr=errors,
-                                env={**os.environ, **(env or {})}, cwd=REPO)
+        proc, read_usage = _spawn([sys.executable, *args], subprocess.DEVNULL, subprocess.PIPE, errors, env)
         out = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)  # wait4, unlike wait, reports the child's rusage
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
+        usage = read_usage()
+        if proc.wait() != 0:
             errors.seek(0)
             raise RuntimeError(f"{' '.join(args)} failed: {errors.read().decode()[-800:]}")
     result = json.loads(out.decode().strip().splitlines()[-1])
-    return {**result, "cpu": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024}
+    return {**result, "cpu": usage["cpu"], "peak_mib": usage["peak_mib"]}
+
+
+def _spawn(argv: list[str], stdin: Any, stdout: Any, stderr: Any,
+           env: dict[str, str] | None) -> tuple[subprocess.Popen, Any]:
+    """Start `argv` under bench.rusage; return the process and a reader of its CPU and peak RSS."""
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen([sys.executable, "-m", "bench.rusage", str(write_fd), *argv], stdin=stdin,
+                            stdout=stdout, stderr=stderr, env={**os.environ, **(env or {})}, cwd=REPO,
+                            pass_fds=(write_fd,))
+    os.close(write_fd)
+
+    def read_usage() -> dict[str, float]:
+        with os.fdopen(read_fd) as report:
+            return json.loads(report.read() or '{"wall": 0, "cpu": 0, "peak_mib": 0}')
+    return proc, read_usage
+
+
+def run_command(argv: list[str], stdin: Path | None = None, env: dict[str, str] | None = None,
+                timeout: float = 1800) -> dict[str, Any]:
+    """Run any command (stdin from a file, stdout discarded); return wall, CPU seconds, peak RSS (MiB)."""
+    with tempfile.TemporaryFile() as errors, open(stdin or os.devnull, "rb") as source:
+        proc, read_usage = _spawn(argv, source, subprocess.DEVNULL, errors, env)
+        usage = read_usage()  # wall is timed inside the wrapper: its own start-up is not counted
+        if proc.wait(timeout) != 0:
+            errors.seek(0)
+            raise RuntimeError(f"{' '.join(argv)} failed: {errors.read().decode()[-800:]}")
+    return usage
 
 
 def spread(values: list[float]) -> dict[str, float]:
@@ -37,9 +63,25 @@ def spread(values: list[float]) -> dict[str, float]:
             "max": round(max(values), 4), "runs": len(values)}
 
 
+def figure(values: list[float], unit: str) -> dict[str, Any]:
+    """A reported figure: median, min, max and run count of `values`, with its unit."""
+    return {**spread(values), "unit": unit}
+
+
 def start_node() -> str:
+    """Start (or reuse) the dedicated bench Elasticsearch node; return its URL."""
     local_es.start(NODE)
     return NODE.url
+
+
+def reset_indices(es_url: str) -> None:
+    """Delete every regwatch index on the bench node and create them afresh."""
+    from connectors import store
+
+    es = store.connect(es_url)
+    for index in store.INDICES.values():
+        es.options(ignore_status=404).indices.delete(index=index)
+    store.ensure_indices(es)
 
 
 def write_json(path: Path, data: Any) -> None:
