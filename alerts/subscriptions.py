@@ -5,7 +5,6 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, Iterable, Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,8 +14,6 @@ from alerts.errors import SubscriptionError
 from transforms.notice import KINDS, LEVELS, STAGES
 
 INDEX = "regwatch-subscriptions"
-_MAPPING = json.loads((Path(__file__).resolve().parents[1] / "infra" / "elasticsearch"
-                       / "subscriptions.json").read_text())["mappings"]
 MODES = ("instant", "daily")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
 _SLACK = re.compile(r"^(#[a-z0-9][a-z0-9_-]{0,79}|[CGD][A-Z0-9]{8,})$")
@@ -116,9 +113,6 @@ def _check_values(what: str, values: Iterable[str], allowed: tuple[str, ...]) ->
 
 def save(es: Elasticsearch, sub: Subscription) -> None:
     """Store a subscription (saving the same one twice keeps one)."""
-    # An index created before the delivery options existed lacks their (strict) mapping;
-    # adding fields is safe on a live index, so do it here rather than demand a reindex.
-    es.indices.put_mapping(index=INDEX, properties=_MAPPING["properties"])
     es.index(index=INDEX, id=sub.id, document=sub.to_doc(), refresh="wait_for")
 
 

@@ -15,7 +15,6 @@ from connectors.registry import kinds
 from transforms.notice import KINDS, LEVELS, STAGES
 
 DEFAULT_CATALOG = Path(__file__).with_name("sources.yaml")
-JURISDICTIONS_HINT = "e.g. CN, CN-GD-SZ, INTL, US, EU"
 
 
 class CatalogError(ValueError):

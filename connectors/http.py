@@ -59,7 +59,6 @@ class Response:
     status: int
     headers: Mapping[str, str]
     content: bytes
-    elapsed: float = 0.0
     from_cache: bool = False
 
     @property
@@ -201,7 +200,7 @@ class HttpClient:
             raise _Retryable(f"timed out ({type(exc).__name__})", url=url) from None
         except httpx.TransportError as exc:
             raise _Retryable(f"network error: {type(exc).__name__}: {exc}", url=url) from None
-        response = Response(url, status, dict(resp_headers), content, time.monotonic() - start)
+        response = Response(url, status, dict(resp_headers), content)
         return self._check(response)
 
     def _read_capped(self, r: httpx.Response, url: str, start: float) -> bytes:

@@ -44,13 +44,13 @@ def parse_feed(content: bytes, source_id: str, url: str, headers: dict[str, str]
     warnings = (f"feed salvaged: {problem}",) if problem else ()
     items: dict[str, FetchedItem] = {}
     for entry in parsed.entries[:max_items]:
-        item = _item(entry, source_id, url, warnings)
+        item = _item(entry, source_id, warnings)
         if item is not None:
             items.setdefault(item.url, item)
     return list(items.values())
 
 
-def _item(entry: Any, source_id: str, feed_url: str, warnings: tuple[str, ...]) -> FetchedItem | None:
+def _item(entry: Any, source_id: str, warnings: tuple[str, ...]) -> FetchedItem | None:
     link = entry.get("link") or entry.get("id")
     title = html.text_of(html.parse(entry.get("title", ""))) if entry.get("title") else ""
     if not link or not title:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from elasticsearch import ApiError, Elasticsearch, TransportError
@@ -13,7 +12,6 @@ from elasticsearch.helpers import streaming_bulk
 from infra import templates
 from transforms.notice import Notice
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "infra" / "elasticsearch"
 # alias -> versioned index: a mapping change is a reindex into -v2, never a data loss.
 INDICES = {
     "regwatch-notices": "regwatch-notices-v1",

@@ -37,11 +37,6 @@ def template(alias: str, chinese_analyzer: str | None) -> dict[str, Any]:
     return {"settings": copy.deepcopy(raw["settings"]), "mappings": mappings}
 
 
-def chinese_fields(alias: str) -> list[str]:
-    """Return the text fields of this alias that get a Chinese subfield where one is possible."""
-    return list(spec(alias).get("_chinese", []))
-
-
 def detect_chinese_analyzer(es: Elasticsearch) -> str | None:
     """Return the best Chinese analyzer this cluster has, asking `_analyze` for each in turn."""
     for name in CHINESE_ANALYZERS:
