@@ -21,6 +21,10 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 PROCESSES = ("api-server", "scheduler", "dag-processor", "triggerer")
 USER = "admin"
+# Four processes and their task processes share one SQLite file. Python's default 5 s busy
+# timeout is too short when the CPU is shared (CI), and a write then fails with "database is
+# locked"; Airflow reads these connect args for every engine it creates.
+SQLITE_CONNECT_ARGS = {"timeout": 60}
 
 
 class StackError(RuntimeError):
@@ -51,6 +55,8 @@ class Stack:
             "AIRFLOW__CORE__PARALLELISM": "8",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home}/airflow.db",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "infra.airflow_stack.SQLITE_CONNECT_ARGS",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC": "infra.airflow_stack.SQLITE_CONNECT_ARGS",
             "AIRFLOW__API__PORT": str(self.port),
             "AIRFLOW__API__HOST": "127.0.0.1",
             # Tasks reach the API server's execution API: it must follow the port we chose.
@@ -110,10 +116,19 @@ class Stack:
         except httpx.HTTPError:
             return httpx.Response(599)
 
-    def api(self, method: str, path: str, **kwargs: Any) -> Any:
-        """Call the REST API (v2) with a bearer token; return the JSON answer."""
+    def api(self, method: str, path: str, attempts: int = 5, **kwargs: Any) -> Any:
+        """Call the REST API (v2) with a bearer token; return the JSON answer.
+
+        A "Database error" answer is a transaction SQLite rolled back (a lock it could not
+        take while another process wrote), so repeating the call cannot apply it twice.
+        """
         headers = {"Authorization": f"Bearer {self.token()}"}
-        r = httpx.request(method, f"{self.url}/api/v2{path}", headers=headers, timeout=30, **kwargs)
+        for attempt in range(1, attempts + 1):
+            r = httpx.request(method, f"{self.url}/api/v2{path}", headers=headers, timeout=90,
+                              **kwargs)
+            if r.status_code != 500 or "Database error" not in r.text or attempt == attempts:
+                break
+            time.sleep(attempt)
         if r.status_code >= 400:
             raise StackError(f"{method} {path}: HTTP {r.status_code}: {r.text[:200]}")
         return r.json()
