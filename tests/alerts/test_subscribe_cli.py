@@ -12,6 +12,7 @@ def test_subscribe_daily_with_reminders_then_digest_and_remind(es, slack, capsys
                  "--timezone", "UTC", "--reminders", "--reminder-days", "5"])
     out = capsys.readouterr().out
     assert code == 0 and "(daily at 08:00 UTC, reminders 5 days before comment deadlines)" in out
+    assert "Slack token accepted: regwatch-test as regwatch" in out
     [sub] = subs.list_all(es)
     assert (sub.mode, sub.digest_hour, sub.timezone, sub.reminders, sub.reminder_days) == (
         "daily", 8, "UTC", True, 5)
@@ -39,4 +40,13 @@ def test_subscribe_refuses_bad_options_with_one_line(es, capsys) -> None:
         assert message in err and err.count("\n") == 1
     assert main(["remind", "--now", "tomorrow"]) == 2
     assert "not an ISO 8601 time" in capsys.readouterr().err
+    assert subs.list_all(es) == []
+
+
+def test_subscribe_refuses_a_slack_token_slack_refuses(es, slack, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-wrong-secret-token")
+    assert main(["subscribe", "--slack", "#standards"]) == 2
+    err = capsys.readouterr().err
+    assert "Slack auth.test: invalid_auth" in err and "nothing saved" in err
+    assert err.count("\n") == 1 and "xoxb" not in err
     assert subs.list_all(es) == []
