@@ -1,9 +1,11 @@
 """
 ### Poll publishers
 
-Polls the enabled publishers of the catalogue (`connectors/sources.yaml`, or `$REGWATCH_CATALOG`),
-**one mapped task per publisher**, so a broken or blocked publisher fails only its own task
-(retried with exponential backoff) while the others complete. A scheduled run polls the
+Polls the enabled publishers of the catalogue (`connectors/sources.yaml`, or `$REGWATCH_CATALOG`):
+**one task per host** (`poll_www_miit_gov_cn`, …), **mapped over that host's publishers**, so a
+broken or blocked publisher fails only its own mapped instance (retried with exponential
+backoff) while the others complete. Instances of one host run one at a time — a per-host limit
+that needs no setup — while different hosts are polled in parallel. A scheduled run polls the
 publishers whose own `schedule` ticked since their last attempt; a manual run polls them all.
 Each task fetches, normalises and upserts its notices into Elasticsearch and records the
 publisher's health in `regwatch-sources`.
@@ -17,7 +19,7 @@ import os
 
 from airflow.sdk import dag, task
 
-from regwatch.dagkit import DEFAULT_ARGS, NOTICES, START
+from regwatch.dagkit import DEFAULT_ARGS, NOTICES, START, catalogue_hosts
 
 # "none" leaves polling to manual triggers (the demo triggers one cycle itself).
 _SCHEDULE = os.environ.get("REGWATCH_POLL_SCHEDULE", "*/5 * * * *")
@@ -33,15 +35,23 @@ _SCHEDULE = os.environ.get("REGWATCH_POLL_SCHEDULE", "*/5 * * * *")
     doc_md=__doc__,
 )
 def poll_publishers() -> None:
+    hosts = catalogue_hosts()
+
     @task
-    def due_sources(*, dag_run=None) -> list[str]:
+    def due_sources(*, dag_run=None) -> dict[str, list[str]]:
         from regwatch import tasks
 
         tasks.apply_connections()
-        return tasks.due_sources(manual=dag_run.run_type != "scheduled")
+        return tasks.due_sources(manual=dag_run.run_type != "scheduled", hosts=hosts)
 
-    # Bounded concurrency keeps fetching polite when many publishers share a host.
-    @task(max_active_tis_per_dagrun=8, map_index_template="{{ source_id }}")
+    # Airflow maps only over a task's whole return value, so each host picks its own list.
+    @task
+    def due_on(due: dict[str, list[str]], host: str) -> list[str]:
+        return due.get(host, [])
+
+    # Not an Airflow pool per host: a task whose pool does not exist is never scheduled, so
+    # a catalogue edit adding a host would stall every poll until someone created its pool.
+    @task(max_active_tis_per_dagrun=1, map_index_template="{{ source_id }}")
     def poll(source_id: str) -> dict:
         from regwatch import tasks
 
@@ -49,14 +59,16 @@ def poll_publishers() -> None:
         return tasks.poll(source_id)
 
     @task(outlets=[NOTICES], trigger_rule="all_done")
-    def announce(outcomes: list[dict], *, outlet_events=None) -> list[str]:
+    def announce(by_host: list[list[dict]], *, outlet_events=None) -> list[str]:
         from regwatch import tasks
 
-        ids = tasks.alertable_ids(outcomes)
+        ids = tasks.alertable_ids(outcome for outcomes in by_host for outcome in outcomes)
         outlet_events[NOTICES].extra = {"notice_ids": ids}
         return ids
 
-    announce(poll.expand(source_id=due_sources()))
+    due = due_sources()
+    announce([poll.override(task_id=f"poll_{host}").expand(
+        source_id=due_on.override(task_id=f"due_{host}")(due, host)) for host in hosts])
 
 
 poll_publishers()

@@ -71,7 +71,7 @@ def demo() -> int:
         run_id = stack.trigger("poll_publishers")
         poll = stack.wait_for_run("poll_publishers", run_id=run_id, timeout=300)
         dispatch = stack.wait_for_run("dispatch_alerts", after=poll.get("queued_at"), timeout=300)
-        tasks = [t for t in stack.task_states("poll_publishers", run_id) if t["task_id"] == "poll"]
+        tasks = [t for t in stack.task_states("poll_publishers", run_id) if t["task_id"].startswith("poll_")]
     except StackError as exc:
         print(f"demo: error: {exc}", file=sys.stderr)
         return 1
@@ -96,7 +96,7 @@ def _summary(started: datetime, tasks: list[dict], poll: dict, dispatch: dict, n
         if d["channel"] == "console" and d["notice_id"] in notices:
             sub = subscriptions.get(es, d["subscription_id"])
             print("  " + render.console(notices[d["notice_id"]], sub) if sub else "")
-    failed = [t["map_index"] for t in tasks if t["state"] != "success"]
+    failed = [t.get("rendered_map_index") or t["task_id"] for t in tasks if t["state"] != "success"]
     indexed = es.count(index=store.NOTICES)["count"]
     drafts = es.count(index=store.NOTICES, query={"bool": {"filter": [
         {"term": {"blockchain": True}}, {"term": {"stage": "draft"}}]}})["count"]

@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
 
+import yaml
 from airflow.sdk import Asset
 
 from regwatch.ops import task_failed
@@ -21,3 +25,23 @@ DEFAULT_ARGS = {
     "max_retry_delay": timedelta(minutes=10),
     "on_failure_callback": [task_failed()],
 }
+
+
+def host_slug(url: str) -> str:
+    """The task-id-safe name of a URL's host: one poll task (and one fetch at a time) per host."""
+    return re.sub(r"[^a-z0-9]+", "_", (urlsplit(url).hostname or "unknown").lower()).strip("_")
+
+
+def catalogue_hosts() -> list[str]:
+    """Host slugs of the enabled publishers, read from the raw YAML at parse time.
+
+    Only the URLs are read here (no validation, no connector imports) to keep parsing light;
+    the poll run validates the catalogue and fails loudly if it is wrong.
+    """
+    path = Path(os.environ.get("REGWATCH_CATALOG") or Path(__file__).parents[1] / "connectors" / "sources.yaml")
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return []
+    return sorted({host_slug(str(e.get("url", ""))) for e in entries or []
+                   if isinstance(e, dict) and e.get("enabled", True) is not False})

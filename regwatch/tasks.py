@@ -1,6 +1,7 @@
 """The bodies of the Airflow tasks, importable and testable without a scheduler."""
 from __future__ import annotations
 
+import logging
 import os
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
@@ -10,6 +11,7 @@ from connectors import store
 from connectors.catalog import load_catalog
 from connectors.errors import ConnectorError
 from regwatch import health
+from regwatch.dagkit import host_slug
 from regwatch.pipeline import poll_source
 
 # Airflow Connection -> the environment variables the rest of regwatch reads. Credentials live
@@ -24,6 +26,8 @@ CONNECTIONS = {
     "regwatch_slack": lambda c: {"SLACK_BOT_TOKEN": c.password,
                                  "SLACK_API_URL": c.extra_dejson.get("base_url")},
 }
+
+log = logging.getLogger(__name__)
 
 
 class PublisherFailed(ConnectorError):
@@ -48,15 +52,22 @@ def apply_connections() -> None:
                 os.environ[name] = value
 
 
-def due_sources(manual: bool, now: datetime | None = None) -> list[str]:
-    """Enabled publishers to poll now: all on a manual run, else those whose schedule ticked."""
+def due_sources(manual: bool, hosts: Iterable[str], now: datetime | None = None) -> dict[str, list[str]]:
+    """Enabled publishers to poll now, by host slug: all on a manual run, else those whose
+    schedule ticked. Every host of the parsed DAG gets a key (an empty list skips its task)."""
     sources = [s for s in load_catalog() if s.enabled]
     es = _es()  # once per run, for every poll task after it
-    if manual:
-        return [s.id for s in sources]
-    docs = store.source_health(es)
-    now = now or datetime.now(timezone.utc)
-    return [s.id for s in sources if health.is_due(s, docs.get(s.id), now)]
+    if not manual:
+        docs = store.source_health(es)
+        now = now or datetime.now(timezone.utc)
+        sources = [s for s in sources if health.is_due(s, docs.get(s.id), now)]
+    due: dict[str, list[str]] = {host: [] for host in hosts}
+    for source in sources:
+        if host_slug(source.url) in due:
+            due[host_slug(source.url)].append(source.id)
+        else:  # a host added since the DAG was parsed: polled after the next parse
+            log.warning("%s: host not yet in the parsed DAG; it is polled after the next parse", source.id)
+    return due
 
 
 def poll(source_id: str) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """Many loopback publishers: a catalogue of N rss entries and the server that answers for them.
 
-    python -m infra.scaleout.feeds --publishers 200 --port 8797 --catalog catalog.yaml
+    python -m infra.scaleout.feeds --publishers 200 --hosts 20 --port 8797 --catalog catalog.yaml
 
 writes the catalogue, then serves `/<id>/feed.xml` for each publisher until stopped, and
 `/_hits` (JSON: path -> requests) so a run can show each feed was fetched once per poll.
+The publishers are spread over hosts 127.0.0.1 … 127.0.0.K (all loopback on Linux), because
+poll_publishers polls one host's publishers one at a time and different hosts in parallel.
 """
 from __future__ import annotations
 
@@ -34,11 +36,16 @@ def source_id(n: int) -> str:
     return f"scale-{n:03d}"
 
 
-def catalogue(publishers: int, base: str) -> list[dict[str, object]]:
-    """Return N rss catalogue entries pointing at the loopback server."""
+def host_of(n: int, hosts: int) -> str:
+    """The loopback address that serves publisher n."""
+    return f"127.0.0.{(n - 1) % hosts + 1}"
+
+
+def catalogue(publishers: int, hosts: int, port: int) -> list[dict[str, object]]:
+    """Return N rss catalogue entries pointing at the loopback servers."""
     return [{"id": source_id(n), "kind": "rss", "name": f"Scale-out publisher {n}",
              "issuer": f"测试发布机构{n}", "jurisdiction": "CN",
-             "url": f"{base}/{source_id(n)}/feed.xml",
+             "url": f"http://{host_of(n, hosts)}:{port}/{source_id(n)}/feed.xml",
              "allow_private": True}  # the HTTP client refuses loopback hosts unless told
             for n in range(1, publishers + 1)]
 
@@ -60,14 +67,10 @@ class FeedServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, publishers: int, port: int) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
-        self.base = f"http://127.0.0.1:{self.server_address[1]}"
-        now = datetime.now(timezone.utc).replace(microsecond=0)
-        self.pages = {f"/{source_id(n)}/feed.xml": feed(n, self.base, now)
-                      for n in range(1, publishers + 1)}
-        self.hits: Counter[str] = Counter()
-        self.lock = threading.Lock()
+    def __init__(self, address: str, port: int, pages: dict[str, bytes], hits: Counter[str],
+                 lock: threading.Lock) -> None:
+        super().__init__((address, port), _Handler)
+        self.pages, self.hits, self.lock = pages, hits, lock  # shared by every host
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -97,14 +100,24 @@ def main() -> None:
     """Write the catalogue and serve the feeds until interrupted."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--publishers", type=int, default=200)
+    parser.add_argument("--hosts", type=int, default=20)
     parser.add_argument("--port", type=int, default=8797)
     parser.add_argument("--catalog", type=Path, required=True)
     args = parser.parse_args()
-    server = FeedServer(args.publishers, args.port)
-    args.catalog.write_text(yaml.safe_dump(catalogue(args.publishers, server.base),
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    pages = {f"/{source_id(n)}/feed.xml": feed(n, f"http://{host_of(n, args.hosts)}:{args.port}", now)
+             for n in range(1, args.publishers + 1)}
+    hits: Counter[str] = Counter()
+    lock = threading.Lock()
+    servers = [FeedServer(host_of(h, args.hosts), args.port, pages, hits, lock)
+               for h in range(1, min(args.hosts, args.publishers) + 1)]
+    for server in servers[1:]:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    args.catalog.write_text(yaml.safe_dump(catalogue(args.publishers, args.hosts, args.port),
                                            allow_unicode=True, sort_keys=False))
-    print(f"{args.publishers} publishers at {server.base}, catalogue {args.catalog}", flush=True)
-    server.serve_forever()
+    print(f"{args.publishers} publishers on {len(servers)} hosts, port {args.port}, "
+          f"catalogue {args.catalog}", flush=True)
+    servers[0].serve_forever()
 
 
 if __name__ == "__main__":

@@ -55,11 +55,36 @@ def test_a_broken_publisher_fails_only_its_own_task(bag, es, tmp_path, monkeypat
         run = bag.dags["poll_publishers"].test()
     finally:
         server.stop()
-    states = {ti.map_index: ti.state for ti in run.get_task_instances() if ti.task_id == "poll"}
-    assert sorted(states.values()) == ["failed", "success"]
+    states = {ti.task_id: ti.state for ti in run.get_task_instances() if ti.task_id.startswith("poll_")}
+    assert states == {"poll_www_miit_gov_cn": "failed", "poll_csrc_nist_gov": "success"}
     health = store.source_health(es)
     assert health["miit-yjzj"]["status"] == "changed"
     assert "malformed JSON" in health["miit-yjzj"]["last_error"]
     assert health["nist-csrc"]["status"] == "ok"
     assert asset_events()[-1]["notice_ids"]  # the healthy publisher's notices still announced
     assert es.count(index=store.NOTICES, query={"term": {"source_id": "nist-csrc"}})["count"] == 4
+
+
+def test_one_task_per_host_and_a_host_with_nothing_due_is_skipped(airflow_db, es, replay, tmp_path,
+                                                                  monkeypatch) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tests.conftest import TEST_CATALOG
+
+    parsed = tmp_path / "catalog.yaml"
+    parsed.write_text(TEST_CATALOG.read_text(encoding="utf-8") +
+                      '\n- {id: gone-feed, kind: rss, url: "https://gone.example.org/feed.xml"}\n',
+                      encoding="utf-8")
+    monkeypatch.setenv("REGWATCH_CATALOG", str(parsed))
+    dag = DagBag(dag_folder=str(DEFAULT_ROOT.parents[1] / "dags")).dags["poll_publishers"]
+    polls = {t.task_id: t for t in dag.tasks if t.task_id.startswith("poll_")}
+    assert set(polls) == {"poll_www_miit_gov_cn", "poll_csrc_nist_gov", "poll_gone_example_org"}
+    assert all(t.max_active_tis_per_dagrun == 1 for t in polls.values())
+    # The publisher is removed after the DAG was parsed: its host's task has nothing to poll.
+    monkeypatch.setenv("REGWATCH_CATALOG", str(TEST_CATALOG))
+    monkeypatch.setenv("REGWATCH_REPLAY", replay.base)
+    run = dag.test()
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert run.state == "success"
+    assert states["poll_gone_example_org"] == "skipped" and states["poll_csrc_nist_gov"] == "success"
+    assert len(asset_events()[-1]["notice_ids"]) == 10
