@@ -38,7 +38,8 @@ def catalogue_hosts() -> list[str]:
     Only the URLs are read here (no validation, no connector imports) to keep parsing light;
     the poll run validates the catalogue and fails loudly if it is wrong.
     """
-    path = Path(os.environ.get("REGWATCH_CATALOG") or Path(__file__).parents[1] / "connectors" / "sources.yaml")
+    default = Path(__file__).parents[1] / "connectors" / "sources.yaml"
+    path = Path(os.environ.get("REGWATCH_CATALOG") or default)
     try:
         entries = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):

@@ -58,3 +58,22 @@ def test_schedules() -> None:
     assert str(bag.dags["deadline_reminders"].timezone) == "Asia/Shanghai"
     for dag in bag.dags.values():
         assert dag.max_active_runs == 1 and not dag.catchup
+
+
+def test_poll_tasks_follow_the_hosts_of_enabled_publishers(tmp_path, monkeypatch) -> None:
+    from regwatch.dagkit import catalogue_hosts
+
+    catalog = tmp_path / "catalog.yaml"
+    monkeypatch.setenv("REGWATCH_CATALOG", str(catalog))
+    catalog.write_text("""
+- {id: a, kind: rss, url: "https://www.MIIT.gov.cn/a.xml"}
+- {id: b, kind: rss, url: "https://www.miit.gov.cn:443/b.xml"}
+- {id: c, kind: rss, url: "https://off.example.org/c.xml", enabled: false}
+- {id: d, kind: rss, url: "http://127.0.0.2:8797/d.xml"}
+""", encoding="utf-8")
+    assert catalogue_hosts() == ["127_0_0_2", "www_miit_gov_cn"]
+    tasks = {t.task_id for t in DagBag(dag_folder=str(DAGS)).dags["poll_publishers"].tasks}
+    assert {"poll_www_miit_gov_cn", "due_www_miit_gov_cn", "poll_127_0_0_2"} <= tasks
+    assert "poll_off_example_org" not in tasks
+    catalog.write_text("- {id: [unclosed", encoding="utf-8")
+    assert catalogue_hosts() == []  # the run's due_sources then fails with the catalogue's error
