@@ -12,6 +12,7 @@ import pwd
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ import httpx
 ES_VERSION = os.environ.get("REGWATCH_ES_VERSION", "9.5.4")
 ARTIFACT = "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{v}:zip"
 ES_USER = "regwatch-es"
+PLUGIN_SOURCE = Path(__file__).with_name("es_plugin") / "RegwatchAnalysisPlugin.java"
 
 
 class LocalEsError(RuntimeError):
@@ -45,10 +47,9 @@ class Node:
     security: bool = False
     username: str = "regwatch"
     password: str = ""
-    # Further file-realm users (name, password, role) and the roles.yml defining their roles:
-    # the integ-test-zip cannot mint API keys (its .security index needs analysis-common).
-    users: tuple[tuple[str, str, str], ...] = ()
-    roles: str = ""
+    # API keys live in the .security index, whose analyzer needs components of analysis-common,
+    # a module the integ-test-zip leaves out: such a node loads our small stand-in plugin.
+    api_keys: bool = False
 
     @property
     def dir(self) -> Path:
@@ -107,6 +108,33 @@ def distribution(version: str = ES_VERSION) -> Path:
     return target
 
 
+def with_analysis_plugin(dist: Path, java: Path) -> Path:
+    """A copy of `dist` (hard links) with infra/es_plugin compiled into its plugins folder."""
+    target = dist.with_name(dist.name + "-analysis")
+    if (target / "plugins/regwatch-analysis/regwatch-analysis.jar").exists():
+        return target
+    staging = target.with_name(target.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(dist, staging, symlinks=True, copy_function=os.link)
+    plugin = staging / "plugins/regwatch-analysis"
+    plugin.mkdir(parents=True)
+    with tempfile.TemporaryDirectory() as classes:
+        for cmd in ([str(java / "bin/javac"), "--release", "21", "-cp", f"{dist}/lib/*", "-d", classes,
+                     str(PLUGIN_SOURCE)],
+                    [str(java / "bin/jar"), "--create", "--file", str(plugin / "regwatch-analysis.jar"),
+                     "-C", classes, "."]):
+            done = subprocess.run(cmd, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise LocalEsError(f"cannot build the analysis plugin: {done.stderr.strip()[-300:]}")
+    version = dist.name.removeprefix("elasticsearch-")
+    (plugin / "plugin-descriptor.properties").write_text(
+        "description=analysis-common components the security index needs (see the Java source)\n"
+        f"version={version}\nname=regwatch-analysis\nclassname=org.regwatch.es.RegwatchAnalysisPlugin\n"
+        f"java.version=21\nelasticsearch.version={version}\n")
+    staging.rename(target)
+    return target
+
+
 def status(node: Node) -> str:
     """Return 'running', 'starting' or 'stopped'."""
     pid = _pid(node)
@@ -156,6 +184,8 @@ def wipe(node: Node) -> None:
 
 def _launch(node: Node) -> None:
     dist, java = distribution(), find_java()
+    if node.api_keys:
+        dist = with_analysis_plugin(dist, java)
     conf = node.dir / "config"
     for sub in ("data", "logs"):
         (node.dir / sub).mkdir(parents=True, exist_ok=True)
@@ -169,10 +199,7 @@ def _launch(node: Node) -> None:
            "ES_PATH_CONF": str(conf), "ES_JAVA_OPTS": os.environ.get("REGWATCH_ES_JAVA_OPTS",
                                                                      "-Xms512m -Xmx512m")}
     if node.security:
-        if node.roles:
-            (conf / "roles.yml").write_text(node.roles)
-        for name, password, role in ((node.username, node.password, "superuser"), *node.users):
-            _add_user(name, password, role, conf, dist, env, as_root)
+        _add_user(node.username, node.password, "superuser", conf, dist, env, as_root)
     settings = {
         "discovery.type": "single-node", "network.host": "127.0.0.1",
         "http.port": node.port, "transport.port": node.port + 100,
@@ -181,6 +208,7 @@ def _launch(node: Node) -> None:
         "cluster.routing.allocation.disk.threshold_enabled": "false",
         "xpack.security.enabled": str(node.security).lower(),
         "xpack.security.http.ssl.enabled": "false", "xpack.security.transport.ssl.enabled": "false",
+        "xpack.security.authc.api_key.enabled": str(node.api_keys).lower(),
     }
     cmd = [str(dist / "bin/elasticsearch"), "-d", "-p", str(node.pidfile)]
     cmd += [arg for k, v in settings.items() for arg in ("-E", f"{k}={v}")]
