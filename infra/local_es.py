@@ -113,7 +113,7 @@ def with_analysis_plugin(dist: Path, java: Path) -> Path:
     target = dist.with_name(dist.name + "-analysis")
     if (target / "plugins/regwatch-analysis/regwatch-analysis.jar").exists():
         return target
-    staging = target.with_name(target.name + ".partial")
+    staging = target.with_name(f"{target.name}.partial-{os.getpid()}")  # concurrent builders
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(dist, staging, symlinks=True, copy_function=os.link)
     plugin = staging / "plugins/regwatch-analysis"
@@ -131,7 +131,10 @@ def with_analysis_plugin(dist: Path, java: Path) -> Path:
         "description=analysis-common components the security index needs (see the Java source)\n"
         f"version={version}\nname=regwatch-analysis\nclassname=org.regwatch.es.RegwatchAnalysisPlugin\n"
         f"java.version=21\nelasticsearch.version={version}\n")
-    staging.rename(target)
+    try:
+        staging.rename(target)
+    except OSError:  # another process finished first: use its copy
+        shutil.rmtree(staging, ignore_errors=True)
     return target
 
 
