@@ -44,4 +44,5 @@ es-stop:
 	$(BIN)/regwatch es stop
 
 clean-data:
+	-@$(BIN)/python -c "from infra import local_es as l; n = l.Node(); l.stop(n); l.wipe(n)"
 	rm -rf .data

@@ -92,6 +92,9 @@ def _summary(started: datetime, tasks: list[dict], poll: dict, dispatch: dict, n
     delivered = [h["_source"] for h in sent["hits"]["hits"]]
     notices = {n.id: n for n in store.get_notices(es, [d["notice_id"] for d in delivered])}
     print("\n== Alerts delivered in this cycle")
+    if not delivered:
+        print("  none new: a notice alerted by an earlier run is never sent again "
+              "(`make clean-data` starts over)")
     for d in delivered:
         if d["channel"] == "console" and d["notice_id"] in notices:
             sub = subscriptions.get(es, d["subscription_id"])
