@@ -16,7 +16,7 @@ from alerts import ledger, subscriptions
 from alerts.channels import CHANNELS
 from alerts.deliver import DispatchResult
 from alerts.errors import DeliveryError
-from alerts.match import candidates, match
+from alerts.match import candidates, match_once
 from alerts.render import Batch
 from alerts.subscriptions import Subscription
 from transforms.notice import Notice
@@ -50,7 +50,7 @@ def send_digests(es: Elasticsearch, now: datetime) -> DispatchResult:
     pool = candidates(es, {"range": {"fetched_at": {"gte": min(a for a, _ in spans).isoformat(),
                                                    "lt": max(b for _, b in spans).isoformat()}}})
     by_id = {n.id: n for n in pool}
-    for sub_id, ids in match(es, pool, [s for s, _ in due.values()]).items():
+    for sub_id, ids in match_once(es, pool, [s for s, _ in due.values()]).items():
         sub, when = due[sub_id]
         _send(es, sub, when, [by_id[i] for i in ids], result, now)
     return result

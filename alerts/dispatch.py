@@ -8,7 +8,7 @@ from elasticsearch import Elasticsearch
 
 from alerts import ledger, subscriptions
 from alerts.deliver import DispatchResult, deliver
-from alerts.match import match
+from alerts.match import match_once
 from connectors.store import get_notices, mark_announced
 
 __all__ = ["DispatchResult", "dispatch"]
@@ -26,7 +26,7 @@ def dispatch(es: Elasticsearch, notice_ids: Sequence[str], *,
     wanted = list(dict.fromkeys([*notice_ids, *ledger.unfinished_notice_ids(es)]))
     notices = {n.id: n for n in get_notices(es, wanted)}
     subs = {s.id: s for s in subscriptions.list_all(es, mode="instant")}
-    for sub_id, matched in match(es, list(notices.values()), list(subs.values())).items():
+    for sub_id, matched in match_once(es, list(notices.values()), list(subs.values())).items():
         deliver(es, subs[sub_id], [notices[i] for i in matched], result, clock(), limit=flood_limit)
     # Failed deliveries stay in the ledger and are retried from there; the notices are handled.
     mark_announced(es, list(notices), clock().isoformat())

@@ -29,7 +29,7 @@ from elasticsearch import Elasticsearch
 
 from alerts.subscriptions import Filters, Subscription
 from connectors.store import NOTICES, text_query
-from transforms.notice import Notice
+from transforms.notice import Notice, canonical_url
 
 _FIELDS = (("sources", "source_id"), ("jurisdictions", "jurisdiction"), ("kinds", "kind"),
            ("stages", "stage"), ("levels", "level"), ("standard_numbers", "standard_numbers"))
@@ -90,6 +90,51 @@ def match(es: Elasticsearch, notices: Sequence[Notice],
             ids = facets.select(mask)
             out.update((sid, ids) for sid in sub_ids)
     return out
+
+
+def match_once(es: Elasticsearch, notices: Sequence[Notice],
+               subscriptions: Sequence[Subscription]) -> dict[str, list[str]]:
+    """`match`, less the copies of one page: a page (canonical URL) at one stage carried by two
+    publishers - NIST's feed and its drafts API, say - is one event for a subscriber, not two.
+
+    A subscription keeps the earliest-fetched copy in the batch, and none if it also matches a
+    copy outside the batch fetched earlier still: that one was alerted (or digested) before.
+    """
+    matched = match(es, notices, subscriptions)
+    if not matched:
+        return matched
+    by_id = {n.id: n for n in notices}
+    others = _other_copies(es, [by_id[i] for ids in matched.values() for i in ids])
+    had = match(es, others, [s for s in subscriptions if s.id in matched]) if others else {}
+    others_by_id = {n.id: n for n in others}
+    out: dict[str, list[str]] = {}
+    for sub_id, ids in matched.items():
+        first_seen: dict[tuple[str, str | None], str] = {}
+        for other in (others_by_id[i] for i in had.get(sub_id, [])):
+            first_seen[_page(other)] = min(first_seen.get(_page(other), other.fetched_at), other.fetched_at)
+        kept: set[str] = set()
+        for i in sorted(ids, key=lambda i: by_id[i].fetched_at):
+            page, fetched = _page(by_id[i]), by_id[i].fetched_at
+            if first_seen.setdefault(page, fetched) >= fetched:
+                first_seen[page] = ""  # taken: later copies in the batch are repeats
+                kept.add(i)
+        if kept:
+            out[sub_id] = [i for i in ids if i in kept]
+    return out
+
+
+def _page(notice: Notice) -> tuple[str, str | None]:
+    return canonical_url(notice.url), notice.stage
+
+
+def _other_copies(es: Elasticsearch, notices: Sequence[Notice]) -> list[Notice]:
+    """Indexed notices outside this batch with the same URL as one in it (other publishers)."""
+    urls = sorted({u for n in notices for u in (n.url, canonical_url(n.url))})
+    if not urls:
+        return []
+    resp = es.search(index=NOTICES, size=1000, query={"bool": {
+        "filter": [{"terms": {"url": urls}}], "must_not": [{"ids": {"values": [n.id for n in notices]}}]}})
+    return [Notice.from_doc(h["_source"]) for h in resp["hits"]["hits"]]
 
 
 class _Facets:

@@ -14,7 +14,7 @@ from elasticsearch import Elasticsearch
 
 from alerts import subscriptions
 from alerts.deliver import DispatchResult, deliver
-from alerts.match import candidates, match
+from alerts.match import candidates, match_once
 from alerts.subscriptions import Subscription
 from transforms.notice import Notice
 
@@ -35,7 +35,7 @@ def send_reminders(es: Elasticsearch, now: datetime, *,
         {"range": {"comment_deadline": {"gte": first.isoformat(), "lte": last.isoformat()}}}]}})
     by_id = {n.id: n for n in drafts}
     by_sub = {s.id: s for s in subs}
-    for sub_id, ids in match(es, drafts, subs).items():
+    for sub_id, ids in match_once(es, drafts, subs).items():
         sub = by_sub[sub_id]
         today = now.astimezone(ZoneInfo(sub.timezone)).date()
         due = [by_id[i] for i in ids if _within(by_id[i], today, sub)]

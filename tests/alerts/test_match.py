@@ -4,10 +4,11 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-from alerts.match import match, query_for
+from alerts.match import match, match_once, query_for
 from alerts.subscriptions import Filters, Subscription
 from connectors import store
 from tests.connectors.test_store import make_notice
+from transforms.notice import notice_id
 
 TITLES = ["关于公开征求《区块链 跨链互操作技术要求》国家标准（征求意见稿）意见的通知",
           "《区块链和分布式记账技术 参考架构》行业标准发布", "人形机器人 通用技术要求（征求意见稿）",
@@ -52,3 +53,28 @@ def test_match_agrees_with_the_elasticsearch_query_for_every_subscription(es) ->
         assert sorted(got.get(sub.id, [])) == expected, sub.filters
     assert sum(1 for s in subs if s.id in got) > 20  # the draw exercises real matches
     assert got.get("s0") == got.get("s0-twin")
+
+
+def copy(source: str, url: str, fetched_at: str, stage: str = "draft"):
+    """The same page as carried by one publisher."""
+    return replace(make_notice(url, "NIST IR 8472 (Initial Public Draft), Non-Fungible Token Security 区块链"),
+                   id=notice_id(source, url), source_id=source, fetched_at=fetched_at, stage=stage)
+
+
+def test_a_page_two_publishers_carry_is_matched_once_per_subscription(es) -> None:
+    url = "https://csrc.nist.gov/pubs/ir/8472/ipd"
+    feed, api = copy("nist-csrc", url, "2026-11-29T02:00:00+00:00"), copy("nist-drafts", url + "#x", "2026-11-29T02:00:05+00:00")
+    other = make_notice("https://csrc.nist.gov/pubs/ir/8202/r1/ipd", "区块链 Blockchain Technology Overview")
+    anyone = Subscription("any", "console", "console", Filters())
+    api_only = Subscription("api", "console", "console", Filters(sources=("nist-drafts",)))
+    store.upsert_notices(es, [feed, api, other])
+    # One batch: the earliest-fetched copy, once; a subscription to the second publisher still has its copy.
+    got = match_once(es, [api, feed, other], [anyone, api_only])
+    assert got == {"any": [feed.id, other.id], "api": [api.id]}
+    # A later poll: the copy already indexed was fetched earlier, so the new copy is a repeat …
+    assert match_once(es, [api], [anyone, api_only]) == {"api": [api.id]}
+    # … but a copy fetched later does not hide an earlier one (a digest window closing between them).
+    assert match_once(es, [feed], [anyone]) == {"any": [feed.id]}
+    # A new stage of the page is a new event.
+    published = copy("nist-drafts", url, "2026-11-30T02:00:00+00:00", stage="published")
+    assert match_once(es, [published], [anyone]) == {"any": [published.id]}
