@@ -111,7 +111,8 @@ def match_once(es: Elasticsearch, notices: Sequence[Notice],
     for sub_id, ids in matched.items():
         first_seen: dict[tuple[str, str | None], str] = {}
         for other in (others_by_id[i] for i in had.get(sub_id, [])):
-            first_seen[_page(other)] = min(first_seen.get(_page(other), other.fetched_at), other.fetched_at)
+            page = _page(other)
+            first_seen[page] = min(first_seen.get(page, other.fetched_at), other.fetched_at)
         kept: set[str] = set()
         for i in sorted(ids, key=lambda i: by_id[i].fetched_at):
             page, fetched = _page(by_id[i]), by_id[i].fetched_at

@@ -63,12 +63,13 @@ def copy(source: str, url: str, fetched_at: str, stage: str = "draft"):
 
 def test_a_page_two_publishers_carry_is_matched_once_per_subscription(es) -> None:
     url = "https://csrc.nist.gov/pubs/ir/8472/ipd"
-    feed, api = copy("nist-csrc", url, "2026-11-29T02:00:00+00:00"), copy("nist-drafts", url + "#x", "2026-11-29T02:00:05+00:00")
+    feed = copy("nist-csrc", url, "2026-11-29T02:00:00+00:00")
+    api = copy("nist-drafts", url + "#x", "2026-11-29T02:00:05+00:00")  # same page, other spelling
     other = make_notice("https://csrc.nist.gov/pubs/ir/8202/r1/ipd", "区块链 Blockchain Technology Overview")
     anyone = Subscription("any", "console", "console", Filters())
     api_only = Subscription("api", "console", "console", Filters(sources=("nist-drafts",)))
     store.upsert_notices(es, [feed, api, other])
-    # One batch: the earliest-fetched copy, once; a subscription to the second publisher still has its copy.
+    # One batch: the earliest-fetched copy, once; a subscription to the second publisher keeps its own.
     got = match_once(es, [api, feed, other], [anyone, api_only])
     assert got == {"any": [feed.id, other.id], "api": [api.id]}
     # A later poll: the copy already indexed was fetched earlier, so the new copy is a repeat …
