@@ -65,7 +65,7 @@ def due_sources(manual: bool, hosts: Iterable[str], now: datetime | None = None)
     for source in sources:
         if host_slug(source.url) in due:
             due[host_slug(source.url)].append(source.id)
-        else:  # a host added since the DAG was parsed: polled after the next parse
+        else:
             log.warning("%s: host not yet in the parsed DAG; it is polled after the next parse", source.id)
     return due
 
