@@ -24,10 +24,9 @@ import yaml
 from alerts import subscriptions
 from bench.common import reset_indices, start_node
 from bench.feedserver import FeedServer
-from bench.mailbox import Mailbox
 from connectors import store
 from infra.airflow_stack import Stack
-from tests.servers import free_port
+from tests.servers import SmtpSink, free_port
 
 SOURCE = "bench-latency"
 TOPICS = ["跨链互操作技术要求", "节点服务能力要求", "智能合约安全评估规范", "数字身份管理要求", "电子存证应用指南",
@@ -40,7 +39,7 @@ def _title(i: int, run: str) -> tuple[str, str]:
     return token, f"关于公开征求《区块链 {TOPICS[i % len(TOPICS)]} 第{i + 1}部分》国家标准（征求意见稿）意见的通知（{token}）"
 
 
-def _stack(tmp: Path, es_url: str, feed: FeedServer, mail: Mailbox) -> Stack:
+def _stack(tmp: Path, es_url: str, feed: FeedServer, mail: SmtpSink) -> Stack:
     catalog = tmp / "catalog.yaml"
     catalog.write_text(yaml.safe_dump([{"id": SOURCE, "kind": "rss", "url": feed.feed_url, "name": "Bench publisher",
                                         "jurisdiction": "CN", "allow_private": True, "schedule": "* * * * *"}]))
@@ -60,7 +59,7 @@ def measure(items: int = 12, gap: tuple[float, float] = (20, 40), settle: float 
     es_url = start_node()
     reset_indices(es_url)
     _subscribe(es_url)
-    feed, mail = FeedServer().start(), Mailbox().start()
+    feed, mail = FeedServer().start(), SmtpSink().start()
     feed.add("关于做好2026年安全生产工作的通知")  # a quiet first poll: nothing to alert
     tmp = Path(tempfile.mkdtemp(prefix="regwatch-bench-airflow-"))
     stack, ok = _stack(tmp, es_url, feed, mail), False
@@ -80,7 +79,7 @@ def measure(items: int = 12, gap: tuple[float, float] = (20, 40), settle: float 
         reset_indices(es_url)
         if ok:
             shutil.rmtree(tmp, ignore_errors=True)
-    return _summary(published, received, startup, mail.count)
+    return _summary(published, received, startup, len(mail.messages))
 
 
 def _publish(feed: FeedServer, items: int, gap: tuple[float, float]) -> dict[str, float]:
@@ -94,7 +93,7 @@ def _publish(feed: FeedServer, items: int, gap: tuple[float, float]) -> dict[str
     return published
 
 
-def _collect(mail: Mailbox, published: dict[str, float], settle: float) -> dict[str, float]:
+def _collect(mail: SmtpSink, published: dict[str, float], settle: float) -> dict[str, float]:
     deadline = time.monotonic() + settle
     received: dict[str, float] = {}
     while time.monotonic() < deadline and len(received) < len(published):

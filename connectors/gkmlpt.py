@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from connectors import html
 from connectors.catalog import Source
 from connectors.errors import SourceChanged, SourceUnavailable
-from connectors.http import HttpClient
+from connectors.http import HttpClient, parse_json
 from connectors.items import FetchedItem
 from connectors.registry import Seen, register
 
@@ -101,10 +101,7 @@ def _list_page(source: Source, http: HttpClient, category: int, sid: str, page: 
 
 def parse_answer(text: str, url: str) -> dict[str, Any]:
     """Parse one list API answer, which must carry an articles list."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceChanged(f"gkmlpt list API answered malformed JSON ({exc.msg})", url=url) from None
+    data = parse_json(text, url, "gkmlpt list API")
     if not isinstance(data, dict) or not isinstance(data.get("articles"), list):
         raise SourceChanged("gkmlpt list API answer has no articles list", url=url)
     return data

@@ -18,7 +18,7 @@ import certifi
 import httpx
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from connectors.errors import SourceBlocked, SourceUnavailable
+from connectors.errors import SourceBlocked, SourceChanged, SourceUnavailable
 
 # One TLS context for every client: building one loads the CA bundle, ~50 ms of CPU each time.
 _TLS = ssl.create_default_context(cafile=certifi.where())
@@ -65,8 +65,13 @@ class Response:
     def text(self) -> str:
         return decode(self.content, self.headers.get("content-type", ""))
 
-    def json(self) -> Any:
-        return json.loads(self.text)
+
+def parse_json(text: str, url: str, what: str = "API") -> Any:
+    """Parse a JSON answer; anything else (an error page, a cut body) means the source changed."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceChanged(f"{what} answered malformed JSON ({exc.msg} at {exc.pos})", url=url) from None
 
 
 class _Retryable(SourceUnavailable):

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from connectors import html
 from connectors.catalog import Source
 from connectors.errors import SourceChanged
-from connectors.http import HttpClient
+from connectors.http import HttpClient, parse_json
 from connectors.items import FetchedItem
 from connectors.registry import Seen, register
 
@@ -76,11 +76,7 @@ def find_unit_call(page: str, page_url: str, selector: str | None = None) -> tup
 
 def fragment_of(body: str, api_url: str) -> str:
     """Return the HTML fragment inside a unit API answer."""
-    try:
-        data = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise SourceChanged(f"unit API answered malformed JSON ({exc.msg} at {exc.pos})",
-                            url=api_url) from None
+    data = parse_json(body, api_url, "unit API")
     fragment = data.get("data", {}).get("html") if isinstance(data, dict) and isinstance(
         data.get("data"), dict) else None
     if not isinstance(fragment, str):

@@ -5,7 +5,6 @@ A path walks dicts by key and lists by index: ``results``, ``agencies.0.name``. 
 """
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import urljoin
@@ -15,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from connectors import html
 from connectors.catalog import Source
 from connectors.errors import SourceChanged
-from connectors.http import HttpClient
+from connectors.http import HttpClient, parse_json
 from connectors.items import FetchedItem
 from connectors.registry import Seen, register
 
@@ -50,20 +49,12 @@ def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
         params: dict[str, Any] = dict(opts.params)
         if opts.page_param:
             params[opts.page_param] = str(page)
-        data = parse_answer(http.get(source.url, params=params, conditional=True).text, source.url)
+        data = parse_json(http.get(source.url, params=params, conditional=True).text, source.url)
         found = parse_items(data, source, opts)
         items.update((i.url, i) for i in found if i.url not in items)
         if not found or not opts.page_param or page >= _total_pages(data, opts):
             break
     return list(items.values())
-
-
-def parse_answer(text: str, url: str) -> Any:
-    """Parse an API answer, raising SourceChanged when it is not JSON."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceChanged(f"API answered malformed JSON ({exc.msg} at {exc.pos})", url=url) from None
 
 
 def lookup(data: Any, path: str | None) -> Any:

@@ -6,7 +6,6 @@ facts travel as hints that win over what a title suggests. No detail page is nee
 """
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Literal
 
@@ -14,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from connectors.catalog import Source
 from connectors.errors import SourceChanged
-from connectors.http import HttpClient
+from connectors.http import HttpClient, parse_json
 from connectors.items import FetchedItem
 from connectors.registry import Seen, register
 
@@ -60,10 +59,7 @@ def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
 
 def parse_answer(text: str, url: str) -> tuple[int, list[dict[str, Any]]]:
     """Return the total and the rows of one query answer."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceChanged(f"std.samr answered malformed JSON ({exc.msg})", url=url) from None
+    data = parse_json(text, url, "std.samr")
     if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
         raise SourceChanged("std.samr answer has no rows list", url=url)
     total = data.get("total")

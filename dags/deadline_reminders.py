@@ -7,15 +7,14 @@ subscription, notice and deadline, recorded in the delivery ledger.
 """
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import dag, task
 
-from regwatch.dagkit import DEFAULT_ARGS, START
+from regwatch.dagkit import DEFAULT_ARGS, START_SHANGHAI
 
 
 @dag(
     schedule="30 8 * * *",
-    start_date=pendulum.instance(START).in_timezone("Asia/Shanghai"),
+    start_date=START_SHANGHAI,
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,

@@ -7,15 +7,14 @@ ledger makes a rerun or retry send nothing twice, and a day the scheduler missed
 """
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import dag, task
 
-from regwatch.dagkit import DEFAULT_ARGS, START
+from regwatch.dagkit import DEFAULT_ARGS, START_SHANGHAI
 
 
 @dag(
     schedule="0 * * * *",
-    start_date=pendulum.instance(START).in_timezone("Asia/Shanghai"),
+    start_date=START_SHANGHAI,
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,

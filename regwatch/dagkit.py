@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pendulum
 import yaml
 from airflow.sdk import Asset
 
@@ -16,6 +17,8 @@ from regwatch.ops import task_failed
 NOTICES = Asset(name="regwatch_notices", uri="x-regwatch://notices/new")
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+# Cron DAGs whose schedule reads as Beijing time (digests, reminders) start in that zone.
+START_SHANGHAI = pendulum.instance(START).in_timezone("Asia/Shanghai")
 DEFAULT_ARGS = {
     "owner": "regwatch",
     "retries": 2,

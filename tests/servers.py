@@ -92,10 +92,12 @@ class _ScriptedHandler(BaseHTTPRequestHandler):
 class _Collect:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.arrived: list[float] = []  # wall-clock time of each message (the latency benchmark)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
         self.messages.append(message_from_bytes(envelope.original_content or envelope.content,
                                                 policy=policy.default))
+        self.arrived.append(time.time())
         return "250 OK"
 
 
@@ -110,6 +112,14 @@ class SmtpSink:
     @property
     def messages(self) -> list[EmailMessage]:
         return self._handler.messages
+
+    def first_with(self, text: str) -> float | None:
+        """Arrival time of the first message whose subject or text body contains `text`."""
+        for at, message in zip(list(self._handler.arrived), list(self._handler.messages)):
+            part = message.get_body(("plain", "html"))
+            if text in str(message.get("Subject", "")) or (part is not None and text in part.get_content()):
+                return at
+        return None
 
     def start(self) -> SmtpSink:
         self._controller.start()

@@ -24,7 +24,6 @@ class SavedSearch:
     filters: dict[str, Any]
     columns: tuple[str, ...]
     sort: tuple[tuple[str, str], ...]
-    cli: str
     preset: str | None = None
 
     @property
@@ -44,7 +43,6 @@ SEARCHES: tuple[SavedSearch, ...] = (
                  "published_after": "now-1y"},
         columns=("comment_deadline", "title", "issuer", "standard_numbers", "url"),
         sort=(("comment_deadline", "asc"),),
-        cli="regwatch search --preset open-drafts",
         preset="open-drafts"),
     SavedSearch(
         id="regwatch-new-blockchain-standards",
@@ -55,7 +53,6 @@ SEARCHES: tuple[SavedSearch, ...] = (
                  "published_after": "now-30d"},
         columns=("published_at", "title", "issuer", "level", "standard_numbers", "url"),
         sort=(("published_at", "desc"),),
-        cli="regwatch search --preset new-standards",
         preset="new-standards"),
     SavedSearch(
         id="regwatch-broken-publishers",
@@ -65,8 +62,7 @@ SEARCHES: tuple[SavedSearch, ...] = (
         index=SOURCES,
         filters={"status": ["blocked", "changed"]},
         columns=("source_id", "status", "last_error", "last_attempt", "last_success"),
-        sort=(("last_attempt", "desc"),),
-        cli="regwatch sources --json (rows whose health.status is blocked or changed)"),
+        sort=(("last_attempt", "desc"),)),
 )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors import gkmlpt, html_list, jpaas_unit, json_api, samr_std
+from connectors import gkmlpt, html_list, http, jpaas_unit, json_api, samr_std
 from connectors.catalog import load_catalog, parse_entry
 from connectors.errors import ConnectorError
 from connectors.items import FetchedItem
@@ -67,7 +67,7 @@ def records(*keys: str) -> st.SearchStrategy:
        records("id", "C_STD_CODE", "C_C_NAME", "C_PLAN_CODE", "CURRENT_LINK", "STATE", "ISSUE_DATE",
                "SEND_DATE", "ACT_DATE"))
 def test_json_answers(value: object, articles: list, rows: list) -> None:
-    for parse in (jpaas_unit.fragment_of, gkmlpt.parse_answer, json_api.parse_answer, samr_std.parse_answer):
+    for parse in (jpaas_unit.fragment_of, gkmlpt.parse_answer, http.parse_json, samr_std.parse_answer):
         bounded(parse, json.dumps(value), "https://x/api")
     answer = gkmlpt.parse_answer(json.dumps({"total": len(articles), "articles": articles}), "https://x/api")
     bounded(gkmlpt.parse_articles, answer, REAL["gkmlpt"])

@@ -8,7 +8,8 @@ import pytest
 from connectors.catalog import parse_entry
 from connectors.errors import SourceChanged
 from connectors.http import HttpClient, HttpOptions
-from connectors.json_api import fetch, lookup, parse_answer, parse_items
+from connectors.http import parse_json
+from connectors.json_api import fetch, lookup, parse_items
 from tests.servers import Reply
 
 DATA = {"results": [{"title": "A", "html_url": "https://x.gov/d/1", "agencies": [{"name": "OCC"}], "n": 0}]}
@@ -42,7 +43,7 @@ def test_items_map_fields_strip_stage_suffix_html_and_duplicates() -> None:
 @pytest.mark.parametrize("body", ["<html>busy</html>", '{"results": ['])
 def test_malformed_json_is_a_changed_source(body) -> None:
     with pytest.raises(SourceChanged, match="malformed JSON"):
-        parse_answer(body, "u")
+        parse_json(body, "u")
 
 
 def test_no_list_at_the_items_path_is_a_changed_source() -> None:
