@@ -87,10 +87,12 @@ def distribution(version: str = ES_VERSION) -> Path:
     target = home() / "dist" / f"elasticsearch-{version}"
     if (target / "bin/elasticsearch").exists():
         return target
-    m2 = Path.home() / ".m2/repository/org/elasticsearch/distribution/integ-test-zip/elasticsearch"
-    archive = m2 / version / f"elasticsearch-{version}.zip"
+    # Named explicitly: Maven takes its home from the password database, not from $HOME.
+    repo = Path.home() / ".m2/repository"
+    archive = (repo / "org/elasticsearch/distribution/integ-test-zip/elasticsearch" / version
+               / f"elasticsearch-{version}.zip")
     if not archive.exists():
-        cmd = ["mvn", "-q", "-B", "-C", "dependency:get", "-Dtransitive=false",
+        cmd = ["mvn", "-q", "-B", "-C", "dependency:get", "-Dtransitive=false", f"-Dmaven.repo.local={repo}",
                f"-Dartifact={ARTIFACT.format(v=version)}"]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0 or not archive.exists():
