@@ -9,7 +9,7 @@ from typing import Any, Iterable, Sequence
 from elasticsearch import ApiError, Elasticsearch, TransportError
 from elasticsearch.helpers import streaming_bulk
 
-from infra import templates
+from connectors import es_templates
 from transforms.notice import Notice
 
 # alias -> versioned index: a mapping change is a reindex into -v2, never a data loss.
@@ -55,12 +55,12 @@ def ensure_indices(es: Elasticsearch) -> str | None:
 
     Return the Chinese analyzer given to the `.zh` subfields (None: the cluster has none).
     """
-    analyzer = templates.detect_chinese_analyzer(es)
+    analyzer = es_templates.detect_chinese_analyzer(es)
     for alias, index in INDICES.items():
-        spec = templates.template(alias, analyzer)
+        spec = es_templates.template(alias, analyzer)
         es.indices.put_index_template(
             name=alias, index_patterns=[f"{alias}-v*"], priority=100, template=spec,
-            meta={"description": templates.spec(alias).get("_comment", "")})
+            meta={"description": es_templates.spec(alias).get("_comment", "")})
         if not es.indices.exists_alias(name=alias):
             es.options(ignore_status=400).indices.create(
                 index=index, aliases={alias: {"is_write_index": True}})

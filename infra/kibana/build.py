@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from infra import templates
+from connectors import es_templates
 from infra.kibana import lens
 from infra.kibana.searches import NOTICES, SEARCHES, SOURCES, SavedSearch, kql
 
@@ -30,7 +30,7 @@ def data_view(alias: str) -> dict[str, Any]:
     attrs: dict[str, Any] = {"title": alias, "name": name}
     if time_field:
         attrs["timeFieldName"] = time_field
-    if "url" in templates.field_types(alias):
+    if "url" in es_templates.field_types(alias):
         attrs["fieldFormatMap"] = json.dumps({"url": {"id": "url", "params": {"labelTemplate": "{{value}}"}}})
     return {"type": "index-pattern", "id": alias, "attributes": attrs, "references": [],
             "coreMigrationVersion": CORE, "typeMigrationVersion": "8.0.0"}

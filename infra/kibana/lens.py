@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra import templates
+from connectors import es_templates
 
 COUNT = "___records___"  # Lens' pseudo-field for "count of documents"
 _TYPES = {"keyword": "string", "text": "string", "date": "date", "boolean": "boolean",
@@ -87,7 +87,7 @@ def table(oid: str, title: str, alias: str, columns: dict[str, dict[str, Any]],
 
 
 def _check_fields(alias: str, columns: dict[str, dict[str, Any]]) -> None:
-    types = templates.field_types(alias)
+    types = es_templates.field_types(alias)
     for column in columns.values():
         name = column["sourceField"]
         if name == COUNT:

@@ -99,18 +99,18 @@ def test_authenticates_against_a_node_with_security_on(secured_node, monkeypatch
 # --- mapping: Chinese subfields where the cluster has an analyzer for them --------------------
 
 def _recreate(es, monkeypatch, analyzer):
-    from infra import templates
+    from connectors import es_templates
 
-    monkeypatch.setattr(templates, "detect_chinese_analyzer", lambda client: analyzer)
+    monkeypatch.setattr(es_templates, "detect_chinese_analyzer", lambda client: analyzer)
     for index in store.INDICES.values():
         es.options(ignore_status=404).indices.delete(index=index)
     return store.ensure_indices(es)
 
 
 def test_local_node_has_no_chinese_analyzer_so_no_subfields(es) -> None:
-    from infra import templates
+    from connectors import es_templates
 
-    assert templates.detect_chinese_analyzer(es) is None  # the integ-test-zip: standard only
+    assert es_templates.detect_chinese_analyzer(es) is None  # the integ-test-zip: standard only
     assert store.ensure_indices(es) is None
     title = es.indices.get_mapping(index=store.NOTICES)["regwatch-notices-v1"]["mappings"][
         "properties"]["title"]
@@ -137,9 +137,9 @@ def test_subfields_install_and_phrase_search_uses_them(es, monkeypatch) -> None:
 
 def test_subfields_are_added_in_place_when_an_analyzer_appears_later(es, monkeypatch) -> None:
     store.upsert_notices(es, [make_notice("https://x/1", "区块链 服务 技术要求")])
-    from infra import templates
+    from connectors import es_templates
 
-    monkeypatch.setattr(templates, "detect_chinese_analyzer", lambda client: "standard")
+    monkeypatch.setattr(es_templates, "detect_chinese_analyzer", lambda client: "standard")
     store.ensure_indices(es)  # the alias exists: no new index, the subfields are put in place
     props = es.indices.get_mapping(index=store.NOTICES)["regwatch-notices-v1"]["mappings"]["properties"]
     assert props["title"]["fields"]["zh"] == {"type": "text", "analyzer": "standard"}

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from infra import templates
+from connectors import es_templates
 from infra.kibana import build
 from infra.kibana.searches import SEARCHES, kql, presets
 from regwatch import cli
@@ -121,7 +121,7 @@ def test_every_field_used_exists_in_the_mapping(objects) -> None:
         if o["type"] == "dashboard":
             continue
         alias = o["attributes"]["title"] if o["type"] == "index-pattern" else _alias(o, objects)
-        fields = templates.field_types(alias)
+        fields = es_templates.field_types(alias)
         used = _fields_used(o)
         assert used or o["type"] == "index-pattern", o["id"]
         assert used <= set(fields), f"{o['id']}: {sorted(used - set(fields))} not in {alias}"

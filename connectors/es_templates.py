@@ -1,4 +1,4 @@
-"""Index templates: the JSON files in infra/elasticsearch plus the Chinese subfields a cluster has.
+"""Index templates: the JSON files in connectors/mappings plus the Chinese subfields a cluster has.
 
 The JSON files are the one source of truth for every mapping. A file may name text fields under
 ``_chinese``: each gets a ``<field>.zh`` subfield analysed by the best Chinese analyzer the
@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from elasticsearch import ApiError, Elasticsearch
 
-FOLDER = Path(__file__).resolve().parent / "elasticsearch"
+FOLDER = Path(__file__).resolve().parent / "mappings"
 # Best first: smartcn segments words, icu_analyzer uses a dictionary for CJK, cjk makes bigrams.
 CHINESE_ANALYZERS = ("smartcn", "icu_analyzer", "cjk")
 SUBFIELD = "zh"

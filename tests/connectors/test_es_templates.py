@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import json
 
-from connectors import store
-from infra import templates
+from connectors import es_templates, store
 
 TEXT = ("title", "summary", "body")
 
 
 def test_a_cluster_with_smartcn_gets_zh_subfields_on_every_text_field() -> None:
-    body = templates.template("regwatch-notices", "smartcn")
+    body = es_templates.template("regwatch-notices", "smartcn")
     props = body["mappings"]["properties"]
     for name in TEXT:
         assert props[name]["type"] == "text" and props[name]["analyzer"] == "standard"
@@ -20,37 +19,37 @@ def test_a_cluster_with_smartcn_gets_zh_subfields_on_every_text_field() -> None:
 
 
 def test_without_an_analyzer_the_template_is_the_json_file_as_written() -> None:
-    raw = json.loads((templates.FOLDER / "notices.json").read_text())
-    body = templates.template("regwatch-notices", None)
+    raw = json.loads((es_templates.FOLDER / "notices.json").read_text())
+    body = es_templates.template("regwatch-notices", None)
     assert body == {"settings": raw["settings"], "mappings": raw["mappings"]}
     assert "_chinese" not in json.dumps(body) and "_comment" not in json.dumps(body)
 
 
 def test_building_does_not_change_the_cached_spec() -> None:
-    templates.template("regwatch-notices", "cjk")
-    assert "zh" not in templates.template("regwatch-notices", None)["mappings"]["properties"][
+    es_templates.template("regwatch-notices", "cjk")
+    assert "zh" not in es_templates.template("regwatch-notices", None)["mappings"]["properties"][
         "title"]["fields"]
 
 
 def test_other_indices_get_no_subfields() -> None:
     for alias in store.INDICES:
         if alias != "regwatch-notices":
-            assert templates.template(alias, "smartcn") == templates.template(alias, None)
+            assert es_templates.template(alias, "smartcn") == es_templates.template(alias, None)
 
 
 def test_facets_are_keywords_and_dates_are_dates() -> None:
-    types = templates.field_types("regwatch-notices")
+    types = es_templates.field_types("regwatch-notices")
     for facet in ("source_id", "issuer", "jurisdiction", "kind", "stage", "level",
                   "standard_numbers", "standard_key", "lang", "url"):
         assert types[facet] == "keyword", facet
     for date in ("published_at", "fetched_at", "comment_deadline"):
         assert types[date] == "date", date
     assert types["blockchain"] == "boolean"
-    assert "title.zh" in templates.field_types("regwatch-notices", with_chinese=True)
+    assert "title.zh" in es_templates.field_types("regwatch-notices", with_chinese=True)
 
 
 def test_analyzer_preference_is_word_segmentation_first() -> None:
-    assert templates.CHINESE_ANALYZERS == ("smartcn", "icu_analyzer", "cjk")
+    assert es_templates.CHINESE_ANALYZERS == ("smartcn", "icu_analyzer", "cjk")
 
 
 class _FakeIndices:
@@ -74,8 +73,8 @@ class _FakeEs:
 
 
 def test_detection_picks_the_best_analyzer_the_cluster_has() -> None:
-    assert templates.detect_chinese_analyzer(_FakeEs({"cjk", "smartcn"})) == "smartcn"
-    assert templates.detect_chinese_analyzer(_FakeEs({"cjk"})) == "cjk"
+    assert es_templates.detect_chinese_analyzer(_FakeEs({"cjk", "smartcn"})) == "smartcn"
+    assert es_templates.detect_chinese_analyzer(_FakeEs({"cjk"})) == "cjk"
     none = _FakeEs(set())
-    assert templates.detect_chinese_analyzer(none) is None
-    assert none.indices.asked == list(templates.CHINESE_ANALYZERS)
+    assert es_templates.detect_chinese_analyzer(none) is None
+    assert none.indices.asked == list(es_templates.CHINESE_ANALYZERS)
