@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 
 from alerts.render import STAGE_LABELS, Batch, by_stage, headline, one_line
 from alerts.subscriptions import Subscription
-from transforms.notice import Notice
+from records.notice import Notice
 
 HEADER_LIMIT, TEXT_LIMIT, FIELD_LIMIT, MAX_BLOCKS = 150, 3000, 2000, 50
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}

@@ -21,7 +21,7 @@ from alerts.channels import CHANNELS, Channel
 from alerts.errors import DeliveryError
 from alerts.render import STAGE_ORDER, Batch
 from alerts.subscriptions import Subscription
-from transforms.notice import Notice
+from records.notice import Notice
 
 FLOOD_LIMIT = 5
 

@@ -19,7 +19,7 @@ from alerts.errors import DeliveryError
 from alerts.match import candidates, match_once
 from alerts.render import Batch
 from alerts.subscriptions import Subscription
-from transforms.notice import Notice
+from records.notice import Notice
 
 LOOKBACK = timedelta(days=7)
 

@@ -29,7 +29,7 @@ from elasticsearch import Elasticsearch
 
 from alerts.subscriptions import Filters, Subscription
 from connectors.store import NOTICES, text_query
-from transforms.notice import Notice, canonical_url
+from records.notice import Notice, canonical_url
 
 _FIELDS = (("sources", "source_id"), ("jurisdictions", "jurisdiction"), ("kinds", "kind"),
            ("stages", "stage"), ("levels", "level"), ("standard_numbers", "standard_numbers"))

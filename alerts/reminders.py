@@ -16,7 +16,7 @@ from alerts import subscriptions
 from alerts.deliver import DispatchResult, deliver
 from alerts.match import candidates, match_once
 from alerts.subscriptions import Subscription
-from transforms.notice import Notice
+from records.notice import Notice
 
 
 def send_reminders(es: Elasticsearch, now: datetime, *,

@@ -10,7 +10,7 @@ from typing import Sequence
 import jinja2
 
 from alerts.subscriptions import Subscription
-from transforms.notice import Notice
+from records.notice import Notice
 
 STAGE_LABELS = {"plan": "New project (立项)", "draft": "Draft for comment (征求意见)",
                 "published": "Published (发布)", "effective": "In force (实施)",

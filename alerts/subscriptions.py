@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from elasticsearch import Elasticsearch, NotFoundError
 
 from alerts.errors import SubscriptionError
-from transforms.notice import KINDS, LEVELS, STAGES
+from records.notice import KINDS, LEVELS, STAGES
 
 INDEX = "regwatch-subscriptions"
 MODES = ("instant", "daily")

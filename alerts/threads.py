@@ -12,7 +12,7 @@ from typing import Iterable
 
 from elasticsearch import ConflictError, Elasticsearch
 
-from transforms.notice import Notice
+from records.notice import Notice
 
 INDEX = "regwatch-standards"
 Place = tuple[str, str, str]  # standard_key, channel, target

@@ -31,7 +31,7 @@ from alerts import subscriptions  # noqa: E402
 from alerts.match import match, query_for  # noqa: E402
 from alerts.subscriptions import Filters, Subscription  # noqa: E402
 from connectors import store  # noqa: E402
-from transforms.notice import Notice, content_hash, notice_id  # noqa: E402
+from records.notice import Notice, content_hash, notice_id  # noqa: E402
 
 SOURCES = [f"bench-src-{i:02d}" for i in range(20)]
 TERMS = ["区块链", "分布式记账", "跨链", "智能合约", "数字身份", "存证", "供应链金融", "隐私计算", "共识机制",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 from typing import Iterator
 
-from transforms.notice import Notice, content_hash, notice_id
+from records.notice import Notice, content_hash, notice_id
 
 ISSUERS_ZH = ["工业和信息化部", "国家市场监督管理总局", "国家标准化管理委员会", "中国人民银行", "国家互联网信息办公室",
               "深圳市市场监督管理局", "广东省工业和信息化厅", "上海市经济和信息化委员会", "北京市地方金融监督管理局",

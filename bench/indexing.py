@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 from bench.common import figure, reset_indices, start_node
 from bench.corpus import notices as make_notices
 from connectors import store
-from transforms.notice import Notice
+from records.notice import Notice
 
 
 def bulk(es: Any, batch: Sequence[Notice]) -> dict[str, int]:

@@ -12,7 +12,7 @@ from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from connectors.registry import kinds
-from transforms.notice import KINDS, LEVELS, STAGES
+from records.notice import KINDS, LEVELS, STAGES
 
 DEFAULT_CATALOG = Path(__file__).with_name("sources.yaml")
 

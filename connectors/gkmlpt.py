@@ -18,8 +18,8 @@ from connectors import html
 from connectors.catalog import Source
 from connectors.errors import SourceChanged, SourceUnavailable
 from connectors.http import HttpClient, parse_json
-from connectors.items import FetchedItem
 from connectors.registry import Seen, register
+from records.items import FetchedItem
 
 _SID = re.compile(r"""\bSID\s*:\s*['"](\d+)['"]""")
 _TREE = re.compile(r"\bTREE\s*:\s*\[")

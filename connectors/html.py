@@ -10,7 +10,7 @@ import lxml.html
 from lxml import etree
 
 from connectors.errors import ConnectorError
-from connectors.items import Attachment, FetchedItem
+from records.items import Attachment, FetchedItem
 
 if TYPE_CHECKING:
     from connectors.http import HttpClient

@@ -19,8 +19,8 @@ from connectors import html
 from connectors.catalog import Source
 from connectors.errors import SourceBlocked, SourceChanged, SourceUnavailable
 from connectors.http import HttpClient
-from connectors.items import FetchedItem
 from connectors.registry import Seen, register
+from records.items import FetchedItem
 
 _ELLIPSIS = ("…", "...", "..")
 # Detail pages label the issuing office: "来源：深圳市地方金融管理局" / "信息来源:".

@@ -17,8 +17,8 @@ from connectors import html
 from connectors.catalog import Source
 from connectors.errors import SourceChanged
 from connectors.http import HttpClient, parse_json
-from connectors.items import FetchedItem
 from connectors.registry import Seen, register
+from records.items import FetchedItem
 
 # CNCA's templates spell the attribute value "bulidstatic" (sic).
 _PARSE_TYPES = ("buildstatic", "bulidstatic")

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 if TYPE_CHECKING:
     from connectors.catalog import Source
     from connectors.http import HttpClient
-    from connectors.items import FetchedItem
+    from records.items import FetchedItem
 
 # One line per kind module; importing it registers the kind.
 KIND_MODULES = ("connectors.rss", "connectors.jpaas_unit", "connectors.gkmlpt", "connectors.html_list",

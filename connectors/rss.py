@@ -12,8 +12,8 @@ from connectors import html
 from connectors.catalog import Source
 from connectors.errors import SourceChanged
 from connectors.http import HttpClient
-from connectors.items import Attachment, FetchedItem
 from connectors.registry import Seen, register
+from records.items import Attachment, FetchedItem
 
 
 class FeedOptions(BaseModel):

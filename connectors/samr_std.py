@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict
 from connectors.catalog import Source
 from connectors.errors import SourceChanged
 from connectors.http import HttpClient, parse_json
-from connectors.items import FetchedItem
 from connectors.registry import Seen, register
+from records.items import FetchedItem
 
 _ENDPOINTS = {"plans": "/gb/search/gbProcessInfoPage", "standards": "/gb/search/gbQueryPage"}
 DETAIL = "/gb/search/gbDetailed?id={id}"

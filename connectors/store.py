@@ -10,7 +10,7 @@ from elasticsearch import ApiError, Elasticsearch, TransportError
 from elasticsearch.helpers import streaming_bulk
 
 from connectors import es_templates
-from transforms.notice import Notice
+from records.notice import Notice
 
 # alias -> versioned index: a mapping change is a reindex into -v2, never a data loss.
 INDICES = {

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
-from connectors.items import FetchedItem
+from records.items import FetchedItem
+from records.notice import Notice, content_hash, notice_id
 from transforms.dates import iso, parse_datetime, to_date
 from transforms.deadline import comment_deadline
-from transforms.notice import Notice, content_hash, notice_id
 from transforms.understand import understand
 
 # Status tags some publishers wrap titles in (【进行中】, [已结束]).

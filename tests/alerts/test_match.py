@@ -7,8 +7,8 @@ from dataclasses import replace
 from alerts.match import match, match_once, query_for
 from alerts.subscriptions import Filters, Subscription
 from connectors import store
+from records.notice import notice_id
 from tests.connectors.test_store import make_notice
-from transforms.notice import notice_id
 
 TITLES = ["关于公开征求《区块链 跨链互操作技术要求》国家标准（征求意见稿）意见的通知",
           "《区块链和分布式记账技术 参考架构》行业标准发布", "人形机器人 通用技术要求（征求意见稿）",

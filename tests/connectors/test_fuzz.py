@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from connectors import gkmlpt, html_list, http, jpaas_unit, json_api, samr_std
 from connectors.catalog import load_catalog, parse_entry
 from connectors.errors import ConnectorError
-from connectors.items import FetchedItem
 from connectors.rss import parse_feed
+from records.items import FetchedItem
 from transforms.dates import parse_datetime
 from transforms.numbers import extract_standard_numbers
 from transforms.understand import understand

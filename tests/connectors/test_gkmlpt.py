@@ -9,7 +9,7 @@ from connectors.catalog import parse_entry
 from connectors.errors import SourceChanged
 from connectors.gkmlpt import category_id, fetch, parse_answer, parse_articles, parse_config, parse_detail
 from connectors.http import HttpClient, HttpOptions
-from connectors.items import FetchedItem
+from records.items import FetchedItem
 from tests.servers import Reply
 
 TREE = [{"id": 1, "name": "政策法规", "children": [{"id": 11, "name": "地方标准", "children": []}]},

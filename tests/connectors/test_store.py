@@ -9,7 +9,7 @@ from elasticsearch import AuthenticationException
 
 from connectors import store
 from infra import local_es
-from transforms.notice import Notice, content_hash, notice_id
+from records.notice import Notice, content_hash, notice_id
 
 
 def make_notice(url: str, title: str, stage: str | None = "draft", **extra) -> Notice:
