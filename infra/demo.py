@@ -24,12 +24,13 @@ from connectors import store
 from connectors.catalog import load_catalog
 from infra import local_es
 from infra.airflow_stack import Stack, StackError, stop_recorded
-from regwatch.replay import ReplayServer
+from infra.replay import ReplayServer
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / ".data"
 AIRFLOW_HOME = DATA / "airflow"
 MAILDIR = DATA / "mailbox"
+FIXTURES = REPO / "tests" / "fixtures"  # the demo runs from a checkout: the recorded publishers
 ANALYST = "analyst@example.org"
 
 
@@ -37,7 +38,7 @@ def _services(schedule: str, live: bool = False) -> tuple[Stack, ReplayServer | 
     node = local_es.start(local_es.Node())
     es = store.connect(node.url)
     store.ensure_indices(es)
-    replay = None if live else ReplayServer(port=int(os.environ.get("REGWATCH_REPLAY_PORT", "8765"))).start()
+    replay = None if live else ReplayServer(FIXTURES, port=int(os.environ.get("REGWATCH_REPLAY_PORT", "8765"))).start()
     smtp_port = int(os.environ.get("REGWATCH_MAILBOX_PORT", "8025"))
     DATA.mkdir(exist_ok=True)
     smtp = Controller(Mailbox(str(MAILDIR)), hostname="127.0.0.1", port=smtp_port)

@@ -13,6 +13,7 @@ from connectors.errors import ConnectorError
 from regwatch import health
 from regwatch.dagkit import host_slug
 from regwatch.pipeline import poll_source
+from regwatch.settings import replay_url
 
 # Airflow Connection -> the environment variables the rest of regwatch reads. Credentials live
 # in Connections (AIRFLOW_CONN_* in development); an explicit environment variable still wins.
@@ -74,7 +75,7 @@ def poll(source_id: str) -> dict[str, Any]:
     """Poll one catalogued publisher; raise if it failed (after recording its health)."""
     source = {s.id: s for s in load_catalog()}[source_id]
     # due_sources, upstream in the same run, installed the templates: no need per publisher.
-    outcome = poll_source(_es(ensure=False), source, replay=os.environ.get("REGWATCH_REPLAY") or None)
+    outcome = poll_source(_es(ensure=False), source, replay=replay_url())
     if outcome.error:
         raise PublisherFailed(f"{source_id}: {outcome.error}")
     return outcome.to_dict()
