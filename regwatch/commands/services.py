@@ -10,6 +10,7 @@ from typing import Sequence
 from connectors import store
 from infra import local_es
 from regwatch.commands import UsageError
+from regwatch.settings import setting
 
 
 # --- init / kibana ----------------------------------------------------------------------------
@@ -39,7 +40,7 @@ def cmd_kibana(args: argparse.Namespace) -> int:
 # --- local services -------------------------------------------------------------------------------
 
 def cmd_es(args: argparse.Namespace) -> int:
-    node = local_es.Node(port=int(os.environ.get("REGWATCH_ES_PORT", "9200")))
+    node = local_es.Node(port=int(setting("REGWATCH_ES_PORT")))
     if args.action == "start":
         local_es.start(node)
         print(f"Elasticsearch {local_es.ES_VERSION} running at {node.url} (data in {node.dir})")
