@@ -9,7 +9,6 @@ its standards starts that standard's thread instead.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Sequence
@@ -22,8 +21,7 @@ from alerts.errors import DeliveryError
 from alerts.render import STAGE_ORDER, Batch
 from alerts.subscriptions import Subscription
 from records.notice import Notice
-
-FLOOD_LIMIT = 5
+from regwatch.settings import setting
 
 
 @dataclass
@@ -44,7 +42,7 @@ class DispatchResult:
 
 def flood_limit() -> int:
     """How many alerts one subscription may get in one run before they become a summary."""
-    return int(os.environ.get("REGWATCH_FLOOD_LIMIT") or FLOOD_LIMIT)
+    return int(setting("REGWATCH_FLOOD_LIMIT"))
 
 
 def stage_key(notice: Notice, reminder_on: date | None = None) -> str | None:

@@ -9,14 +9,14 @@ from email.utils import formatdate, make_msgid
 
 from alerts.errors import DeliveryError
 from alerts.render import Email
+from regwatch.settings import setting
 
 
 def _settings() -> dict[str, str]:
     # Unset SMTP_HOST means the local mailbox that `make demo` starts.
-    return {"host": os.environ.get("SMTP_HOST", "127.0.0.1"), "port": os.environ.get("SMTP_PORT", "8025"),
+    return {"host": setting("SMTP_HOST"), "port": setting("SMTP_PORT"),
             "user": os.environ.get("SMTP_USER", ""), "password": os.environ.get("SMTP_PASSWORD", ""),
-            "starttls": os.environ.get("SMTP_STARTTLS", "false").lower(),
-            "sender": os.environ.get("SMTP_FROM", "regwatch@localhost")}
+            "starttls": setting("SMTP_STARTTLS").lower(), "sender": setting("SMTP_FROM")}
 
 
 def build(to: str, message: Email, sender: str) -> EmailMessage:

@@ -17,8 +17,8 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from alerts.blocks import SlackMessage
 from alerts.errors import DeliveryError
+from regwatch.settings import setting
 
-DEFAULT_API_URL = "https://slack.com/api/"
 RATE_LIMIT_RETRIES = 3
 ATTEMPTS = 4
 
@@ -28,7 +28,7 @@ def client() -> WebClient:
     token = os.environ.get("SLACK_BOT_TOKEN", "").strip()
     if not token:
         raise DeliveryError("SLACK_BOT_TOKEN is not set")
-    web = WebClient(token=token, base_url=os.environ.get("SLACK_API_URL") or DEFAULT_API_URL,
+    web = WebClient(token=token, base_url=setting("SLACK_API_URL"),
                     timeout=30)
     web.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
     return web

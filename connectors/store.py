@@ -11,6 +11,7 @@ from elasticsearch.helpers import streaming_bulk
 
 from connectors import es_templates
 from records.notice import Notice
+from regwatch.settings import setting
 
 # alias -> versioned index: a mapping change is a reindex into -v2, never a data loss.
 INDICES = {
@@ -21,7 +22,6 @@ INDICES = {
     "regwatch-standards": "regwatch-standards-v1",
 }
 NOTICES = "regwatch-notices"
-DEFAULT_ES_URL = "http://127.0.0.1:9200"
 
 
 class StoreError(RuntimeError):
@@ -30,7 +30,7 @@ class StoreError(RuntimeError):
 
 def connect(url: str | None = None) -> Elasticsearch:
     """Return a client for ES_URL (default: the local node), with key or basic auth from env."""
-    url = url or os.environ.get("ES_URL") or DEFAULT_ES_URL
+    url = url or setting("ES_URL")
     auth: dict[str, Any] = {}
     if os.environ.get("ES_API_KEY"):
         auth["api_key"] = os.environ["ES_API_KEY"]

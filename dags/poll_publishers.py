@@ -15,14 +15,14 @@ notices in the event's `extra`; `dispatch_alerts` is scheduled on that Asset.
 """
 from __future__ import annotations
 
-import os
 
 from airflow.sdk import dag, task
 
 from regwatch.dagkit import DEFAULT_ARGS, NOTICES, START, catalogue_hosts
+from regwatch.settings import setting
 
 # "none" leaves polling to manual triggers (the demo triggers one cycle itself).
-_SCHEDULE = os.environ.get("REGWATCH_POLL_SCHEDULE", "*/5 * * * *")
+_SCHEDULE = setting("REGWATCH_POLL_SCHEDULE")
 
 
 @dag(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import mailbox
-import os
 import sys
 import time
 from datetime import datetime, timezone
@@ -24,12 +23,14 @@ from connectors import store
 from connectors.catalog import load_catalog
 from infra import local_es
 from infra.airflow_stack import Stack, StackError, stop_recorded
-from regwatch.replay import ReplayServer
+from infra.replay import ReplayServer
+from regwatch.settings import setting
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / ".data"
 AIRFLOW_HOME = DATA / "airflow"
 MAILDIR = DATA / "mailbox"
+FIXTURES = REPO / "tests" / "fixtures"  # the demo runs from a checkout: the recorded publishers
 ANALYST = "analyst@example.org"
 
 
@@ -37,8 +38,8 @@ def _services(schedule: str, live: bool = False) -> tuple[Stack, ReplayServer | 
     node = local_es.start(local_es.Node())
     es = store.connect(node.url)
     store.ensure_indices(es)
-    replay = None if live else ReplayServer(port=int(os.environ.get("REGWATCH_REPLAY_PORT", "8765"))).start()
-    smtp_port = int(os.environ.get("REGWATCH_MAILBOX_PORT", "8025"))
+    replay = None if live else ReplayServer(FIXTURES, port=int(setting("REGWATCH_REPLAY_PORT"))).start()
+    smtp_port = int(setting("REGWATCH_MAILBOX_PORT"))
     DATA.mkdir(exist_ok=True)
     smtp = Controller(Mailbox(str(MAILDIR)), hostname="127.0.0.1", port=smtp_port)
     smtp.start()
@@ -50,7 +51,7 @@ def _services(schedule: str, live: bool = False) -> tuple[Stack, ReplayServer | 
            "SMTP_FROM": "regwatch@localhost", "REGWATCH_REPLAY": replay.base if replay else "",
            "REGWATCH_POLL_SCHEDULE": schedule, "REGWATCH_OPS_EMAIL": "operators@example.org",
            "AIRFLOW_CONN_REGWATCH_SMTP": f"smtp://127.0.0.1:{smtp_port}"}
-    port = int(os.environ.get("REGWATCH_AIRFLOW_PORT", "8080"))
+    port = int(setting("REGWATCH_AIRFLOW_PORT"))
     return Stack(AIRFLOW_HOME, port=port, env=env), replay, smtp
 
 
@@ -122,7 +123,7 @@ Where to look next:
 
 def up(live: bool = False) -> int:
     """Keep the stack running (polling on its schedule) until interrupted."""
-    stack, replay, smtp = _services(os.environ.get("REGWATCH_POLL_SCHEDULE", "*/5 * * * *"), live)
+    stack, replay, smtp = _services(setting("REGWATCH_POLL_SCHEDULE"), live)
     try:
         stack.start()
         print(f"regwatch is up. Airflow UI: {stack.url} (login admin / {stack.password}); "

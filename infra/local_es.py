@@ -21,7 +21,9 @@ from pathlib import Path
 
 import httpx
 
-ES_VERSION = os.environ.get("REGWATCH_ES_VERSION", "9.5.4")
+from regwatch.settings import DEFAULTS, setting
+
+ES_VERSION = setting("REGWATCH_ES_VERSION")
 ARTIFACT = "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{v}:zip"
 # Maven Central publishes no checksum files for this artifact (Maven's strict mode refuses it:
 # "no checksums available"), so the archive is checked against the SHA-512 pinned here.
@@ -50,7 +52,7 @@ class Node:
     """One local node: a name, an HTTP port, and optionally security with one user."""
 
     name: str = "local"
-    port: int = 9200
+    port: int = int(DEFAULTS["REGWATCH_ES_PORT"])
     security: bool = False
     username: str = "regwatch"
     password: str = ""
@@ -232,8 +234,7 @@ def _launch(node: Node) -> None:
         _ensure_user()
         _chown_tree(node.dir, ES_USER)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ES_JAVA_HOME": str(java),
-           "ES_PATH_CONF": str(conf), "ES_JAVA_OPTS": os.environ.get("REGWATCH_ES_JAVA_OPTS",
-                                                                     "-Xms512m -Xmx512m")}
+           "ES_PATH_CONF": str(conf), "ES_JAVA_OPTS": setting("REGWATCH_ES_JAVA_OPTS")}
     if node.security:
         _add_user(node.username, node.password, "superuser", conf, dist, env, as_root)
     settings = {

@@ -35,16 +35,17 @@ add_connection() {
   airflow connections add "$1" --conn-json "$2"
 }
 # The ids and fields regwatch.tasks.CONNECTIONS reads (an explicit environment variable wins).
+# An empty field, or a null port, leaves regwatch's default (regwatch/settings.py).
 es_host=${ES_URL#*://}
 add_connection regwatch_es "$(printf '{"conn_type":"elasticsearch","host":"%s","port":%s,"login":"%s","password":"%s","schema":"%s"}' \
   "${es_host%:*}" "${es_host##*:}" "$ES_USERNAME" "$ES_PASSWORD" "${ES_URL%%://*}")"
 if [ -n "${SLACK_BOT_TOKEN:-}" ]; then
   add_connection regwatch_slack "$(printf '{"conn_type":"slack","password":"%s","extra":{"base_url":"%s"}}' \
-    "$SLACK_BOT_TOKEN" "${SLACK_API_URL:-https://slack.com/api/}")"
+    "$SLACK_BOT_TOKEN" "${SLACK_API_URL:-}")"
 fi
 if [ -n "${SMTP_HOST:-}" ]; then
   add_connection regwatch_smtp "$(printf '{"conn_type":"smtp","host":"%s","port":%s,"login":"%s","password":"%s","extra":{"from_email":"%s","starttls":"%s"}}' \
-    "$SMTP_HOST" "${SMTP_PORT:-25}" "${SMTP_USER:-}" "${SMTP_PASSWORD:-}" "${SMTP_FROM:-regwatch@localhost}" \
-    "${SMTP_STARTTLS:-false}")"
+    "$SMTP_HOST" "${SMTP_PORT:-null}" "${SMTP_USER:-}" "${SMTP_PASSWORD:-}" "${SMTP_FROM:-}" \
+    "${SMTP_STARTTLS:-}")"
 fi
 echo "setup: done"

@@ -19,6 +19,7 @@ from regwatch.commands.alerting import (cmd_digest, cmd_preview, cmd_remind, cmd
 from regwatch.commands.notices import (cmd_classify, cmd_fetch, cmd_run, cmd_search, cmd_sources,
                                        preset_names)
 from regwatch.commands.services import cmd_es, cmd_init, cmd_kibana, cmd_mailbox, cmd_replay
+from regwatch.settings import DEFAULTS
 
 
 # --- parser -------------------------------------------------------------------------------------
@@ -32,10 +33,17 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jurisdiction", action="append", help="e.g. CN, CN-GD-SZ, US")
 
 
+_CATALOG_HELP = "sources file (default $REGWATCH_CATALOG or connectors/sources.yaml)"
+
+
+def _add_catalog(p: argparse.ArgumentParser) -> None:
+    # SUPPRESS: given after the subcommand it wins; not given, it leaves the top-level value be.
+    p.add_argument("--catalog", default=argparse.SUPPRESS, help=_CATALOG_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="regwatch", description=__doc__)
-    parser.add_argument("--catalog", default=None, help="sources file (default $REGWATCH_CATALOG "
-                                                        "or connectors/sources.yaml)")
+    parser.add_argument("--catalog", default=None, help=_CATALOG_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("classify", help="JSON lines in, understanding out").set_defaults(fn=cmd_classify)
     p = sub.add_parser("fetch", help="fetch one publisher or feed and print its notices")
@@ -45,14 +53,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", help="fetch from this stand-in host instead of the publisher")
     p.add_argument("--allow-private", action="store_true",
                    help="allow a --url on a loopback or private address")
+    _add_catalog(p)
     p.set_defaults(fn=cmd_fetch)
     p = sub.add_parser("sources", help="the catalogue with each source's health")
     p.add_argument("--json", action="store_true")
     p.add_argument("--status", help="only these states, e.g. blocked,changed,stale,unavailable")
+    _add_catalog(p)
     p.set_defaults(fn=cmd_sources)
     p = sub.add_parser("run", help="one full cycle: fetch, normalise, index, alert")
     p.add_argument("--once", action="store_true", required=True)
-    p.add_argument("--replay", metavar="URL", help="read publishers from a replay server")
+    p.add_argument("--replay", metavar="URL",
+                   help="read publishers from a replay server (default $REGWATCH_REPLAY)")
+    _add_catalog(p)
     p.set_defaults(fn=cmd_run)
     p = sub.add_parser("search", help="search indexed notices")
     p.add_argument("text", nargs="*")
@@ -90,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timezone", metavar="TZ", help="zone of the digest hour (default Asia/Shanghai)")
     p.add_argument("--reminders", action="store_true", help="remind before comment deadlines")
     p.add_argument("--reminder-days", type=int, metavar="N", help="days before the deadline (default 3)")
+    _add_catalog(p)
     p.set_defaults(fn=cmd_subscribe)
     p = sub.add_parser("digest", help="send the daily digests that are due")
     p.add_argument("--now", metavar="ISO", help="act as if it were this time (default: now)")
@@ -109,11 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=("start", "stop", "status"))
     p.set_defaults(fn=cmd_es)
     p = sub.add_parser("replay", help="serve recorded publisher fixtures on loopback")
-    p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--root")
+    p.add_argument("--port", type=int, default=int(DEFAULTS["REGWATCH_REPLAY_PORT"]))
+    p.add_argument("--root", help="the fixture folder (default: tests/fixtures of this checkout)")
     p.set_defaults(fn=cmd_replay)
     p = sub.add_parser("mailbox", help="a local SMTP server writing to a Maildir")
-    p.add_argument("--port", type=int, default=8025)
+    p.add_argument("--port", type=int, default=int(DEFAULTS["REGWATCH_MAILBOX_PORT"]))
     p.add_argument("--path", default=".data/mailbox")
     p.set_defaults(fn=cmd_mailbox)
     return parser

@@ -12,6 +12,7 @@ import yaml
 from airflow.sdk import Asset
 
 from regwatch.ops import task_failed
+from regwatch.settings import setting
 
 # Updated by poll_publishers with the ids of new and stage-changed notices in `extra`.
 NOTICES = Asset(name="regwatch_notices", uri="x-regwatch://notices/new")
@@ -23,7 +24,7 @@ DEFAULT_ARGS = {
     "owner": "regwatch",
     "retries": 2,
     # Tests shorten the delay; operators keep the default.
-    "retry_delay": timedelta(seconds=float(os.environ.get("REGWATCH_RETRY_DELAY_SECONDS", "30"))),
+    "retry_delay": timedelta(seconds=float(setting("REGWATCH_RETRY_DELAY_SECONDS"))),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=10),
     "on_failure_callback": [task_failed()],

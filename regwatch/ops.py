@@ -6,6 +6,8 @@ from typing import Any
 
 from airflow.sdk import BaseHook, BaseNotifier
 
+from regwatch.settings import setting
+
 OPS_CONN_ID = "regwatch_ops"
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ class OpsNotifier(BaseNotifier):
             from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
             SmtpNotifier(to=extra.get("to", "operators@localhost"), smtp_conn_id=self.conn_id,
-                         from_email=extra.get("from_email", "regwatch@localhost"),
+                         from_email=extra.get("from_email") or setting("SMTP_FROM"),
                          subject=self.subject, html_content=f"<pre>{_escape(self.message)}</pre>"
                          ).notify(context)
 

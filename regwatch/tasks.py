@@ -13,15 +13,17 @@ from connectors.errors import ConnectorError
 from regwatch import health
 from regwatch.dagkit import host_slug
 from regwatch.pipeline import poll_source
+from regwatch.settings import replay_url
 
 # Airflow Connection -> the environment variables the rest of regwatch reads. Credentials live
-# in Connections (AIRFLOW_CONN_* in development); an explicit environment variable still wins.
+# in Connections (AIRFLOW_CONN_* in development); an explicit environment variable still wins,
+# and a field the Connection leaves out keeps regwatch's default (regwatch/settings.py).
 CONNECTIONS = {
     "regwatch_es": lambda c: {"ES_URL": _url(c, "http", 9200), "ES_USERNAME": c.login,
                               "ES_PASSWORD": c.password, "ES_API_KEY": c.extra_dejson.get("api_key")},
-    "regwatch_smtp": lambda c: {"SMTP_HOST": c.host, "SMTP_PORT": str(c.port or 25),
+    "regwatch_smtp": lambda c: {"SMTP_HOST": c.host, "SMTP_PORT": _text(c.port),
                                 "SMTP_USER": c.login, "SMTP_PASSWORD": c.password,
-                                "SMTP_STARTTLS": str(c.extra_dejson.get("starttls", "false")),
+                                "SMTP_STARTTLS": _text(c.extra_dejson.get("starttls")),
                                 "SMTP_FROM": c.extra_dejson.get("from_email")},
     "regwatch_slack": lambda c: {"SLACK_BOT_TOKEN": c.password,
                                  "SLACK_API_URL": c.extra_dejson.get("base_url")},
@@ -32,6 +34,10 @@ log = logging.getLogger(__name__)
 
 class PublisherFailed(ConnectorError):
     """Raised by a poll task so Airflow marks (and retries) that publisher's task only."""
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
 
 
 def _url(conn: Any, scheme: str, port: int) -> str:
@@ -74,7 +80,7 @@ def poll(source_id: str) -> dict[str, Any]:
     """Poll one catalogued publisher; raise if it failed (after recording its health)."""
     source = {s.id: s for s in load_catalog()}[source_id]
     # due_sources, upstream in the same run, installed the templates: no need per publisher.
-    outcome = poll_source(_es(ensure=False), source, replay=os.environ.get("REGWATCH_REPLAY") or None)
+    outcome = poll_source(_es(ensure=False), source, replay=replay_url())
     if outcome.error:
         raise PublisherFailed(f"{source_id}: {outcome.error}")
     return outcome.to_dict()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_CATALOG = Path(__file__).with_name("catalog.yaml")
+FIXTURES = REPO / "tests" / "fixtures"  # the recorded publishers (infra/replay.py serves them)
 # Airflow reads its configuration when first imported: point it at a throw-away home first.
 AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="regwatch-airflow-"))
 os.environ.update({
@@ -22,7 +23,7 @@ import pytest  # noqa: E402
 
 from connectors import store
 from infra import local_es
-from regwatch.replay import DEFAULT_ROOT, ReplayServer
+from infra.replay import ReplayServer
 from tests.servers import ScriptedServer, SmtpSink
 
 # Several test sessions may run side by side: each port gets its own node folder.
@@ -63,7 +64,7 @@ def two_publishers(monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def replay():
-    server = ReplayServer(DEFAULT_ROOT).start()
+    server = ReplayServer(FIXTURES).start()
     yield server
     server.stop()
 

@@ -7,7 +7,7 @@ import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from elasticsearch import ApiError, TransportError
+from elasticsearch import NotFoundError
 
 from connectors import store
 from connectors.catalog import Source, load_catalog, parse_entry
@@ -15,6 +15,7 @@ from connectors.http import HttpClient, HttpOptions
 from connectors.registry import kinds
 from regwatch.commands import UsageError, json_line
 from regwatch.pipeline import CycleSummary, run_cycle
+from regwatch.settings import replay_url
 from transforms.normalise import SourceMeta, normalise
 
 
@@ -71,7 +72,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
     catalog = load_catalog(args.catalog)
     try:
         docs = store.source_health(store.connect())
-    except (ApiError, TransportError):
+    except NotFoundError:  # no regwatch-sources index yet: nothing was ever polled into this store
         docs = {}
     now = datetime.now(timezone.utc)
     wanted = set(args.status.split(",")) if args.status else None
@@ -99,7 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.once:
         raise UsageError("only `regwatch run --once` runs here; scheduled runs belong to Airflow")
     es = store.connect()
-    summary = run_cycle(es, load_catalog(args.catalog), replay=args.replay)
+    summary = run_cycle(es, load_catalog(args.catalog), replay=replay_url(args.replay))
     _print_summary(summary)
     failed = [p for p in summary.polls if p.error]
     return 1 if failed or summary.delivery.failed else 0

@@ -4,10 +4,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
+from typing import Sequence
 
 from connectors import store
 from infra import local_es
 from regwatch.commands import UsageError
+from regwatch.settings import setting
 
 
 # --- init / kibana ----------------------------------------------------------------------------
@@ -37,7 +40,7 @@ def cmd_kibana(args: argparse.Namespace) -> int:
 # --- local services -------------------------------------------------------------------------------
 
 def cmd_es(args: argparse.Namespace) -> int:
-    node = local_es.Node(port=int(os.environ.get("REGWATCH_ES_PORT", "9200")))
+    node = local_es.Node(port=int(setting("REGWATCH_ES_PORT")))
     if args.action == "start":
         local_es.start(node)
         print(f"Elasticsearch {local_es.ES_VERSION} running at {node.url} (data in {node.dir})")
@@ -51,15 +54,31 @@ def cmd_es(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from regwatch.replay import DEFAULT_ROOT, ReplayServer
+    from infra.replay import ReplayServer
 
-    server = ReplayServer(args.root or DEFAULT_ROOT, args.port)
-    print(f"replaying {len(server.routes)} recorded pages at {server.base}", flush=True)
+    root = Path(args.root) if args.root else checkout_fixtures()
+    if not any(root.glob("*/routes.yaml")):
+        raise UsageError(f"no recorded publishers (<source_id>/routes.yaml) under {root}")
+    try:
+        server = ReplayServer(root, args.port)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}") from None
+    print(f"replaying {len(server.routes)} recorded pages from {root} at {server.base}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def checkout_fixtures(bases: Sequence[Path] | None = None) -> Path:
+    """`tests/fixtures` of the checkout regwatch runs from; an installed package has none."""
+    # The checkout this code was loaded from (an editable install), else the current directory.
+    for base in bases or (Path(__file__).resolve().parents[2], Path.cwd()):
+        if any((base / "tests" / "fixtures").glob("*/routes.yaml")):
+            return base / "tests" / "fixtures"
+    raise UsageError("no recorded publishers here (not a checkout with tests/fixtures): "
+                     "give the fixture folder with --root DIR")
 
 
 def cmd_mailbox(args: argparse.Namespace) -> int:

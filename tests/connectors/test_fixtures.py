@@ -10,12 +10,12 @@ from connectors.catalog import load_catalog
 from connectors.http import HttpClient
 from connectors.registry import kinds
 from regwatch.pipeline import rebase_for
-from regwatch.replay import DEFAULT_ROOT
+from tests.conftest import FIXTURES
 from transforms.normalise import SourceMeta, normalise
 
 NOW = datetime(2026, 11, 29, 2, 0, tzinfo=timezone.utc)
 SOURCES = {s.id: s for s in load_catalog()}
-CASES = sorted(p.parent.name for p in DEFAULT_ROOT.glob("*/expected.json"))
+CASES = sorted(p.parent.name for p in FIXTURES.glob("*/expected.json"))
 
 
 def test_every_catalogued_source_has_a_fixture() -> None:
@@ -25,7 +25,7 @@ def test_every_catalogued_source_has_a_fixture() -> None:
 @pytest.mark.parametrize("source_id", CASES)
 def test_fixture_yields_expected_notices(replay, source_id: str) -> None:
     source = SOURCES[source_id]
-    expected = json.loads((DEFAULT_ROOT / source_id / "expected.json").read_text(encoding="utf-8"))
+    expected = json.loads((FIXTURES / source_id / "expected.json").read_text(encoding="utf-8"))
     with HttpClient(rebase=rebase_for(source, replay.base)) as http:
         items = kinds()[source.kind].fetch(source, http, lambda urls: set())
     meta = SourceMeta(source.id, source.issuer, source.jurisdiction, source.zone, source.hints)

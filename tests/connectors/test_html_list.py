@@ -10,7 +10,7 @@ from connectors.catalog import parse_entry
 from connectors.errors import SourceBlocked, SourceChanged, SourceUnavailable
 from connectors.html_list import best_title, fetch, page_url, parse_list
 from connectors.http import HttpClient, HttpOptions
-from regwatch.replay import ReplayServer
+from infra.replay import ReplayServer
 from tests.servers import Reply
 
 ROW = '<li><a href="/c/post_{n}.html" title="{t}">{text}</a><span>2026-11-{n:02d}</span></li>'

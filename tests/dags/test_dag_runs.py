@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from alerts import subscriptions as subs
 from connectors import store
-from regwatch.replay import DEFAULT_ROOT, ReplayServer
+from infra.replay import ReplayServer
+from tests.conftest import FIXTURES, REPO
 
 
 @pytest.fixture
@@ -16,7 +17,7 @@ def bag(airflow_db, two_publishers, monkeypatch):
     monkeypatch.setenv("REGWATCH_RETRY_DELAY_SECONDS", "0.5")
     from airflow.dag_processing.dagbag import DagBag
 
-    return DagBag(dag_folder=str(DEFAULT_ROOT.parents[1] / "dags"))
+    return DagBag(dag_folder=str(REPO / "dags"))
 
 
 def asset_events() -> list[dict]:
@@ -47,7 +48,7 @@ def test_poll_then_dispatch_through_airflow(bag, es, smtp, replay, monkeypatch) 
 
 def test_a_broken_publisher_fails_only_its_own_task(bag, es, tmp_path, monkeypatch) -> None:
     root = tmp_path / "fixtures"
-    shutil.copytree(DEFAULT_ROOT, root)
+    shutil.copytree(FIXTURES, root)
     (root / "miit-yjzj" / "unit.json").write_text('{"data": {"html": "<ul><li>', encoding="utf-8")
     server = ReplayServer(root).start()
     monkeypatch.setenv("REGWATCH_REPLAY", server.base)
@@ -76,7 +77,7 @@ def test_one_task_per_host_and_a_host_with_nothing_due_is_skipped(airflow_db, es
                       '\n- {id: gone-feed, kind: rss, url: "https://gone.example.org/feed.xml"}\n',
                       encoding="utf-8")
     monkeypatch.setenv("REGWATCH_CATALOG", str(parsed))
-    dag = DagBag(dag_folder=str(DEFAULT_ROOT.parents[1] / "dags")).dags["poll_publishers"]
+    dag = DagBag(dag_folder=str(REPO / "dags")).dags["poll_publishers"]
     polls = {t.task_id: t for t in dag.tasks if t.task_id.startswith("poll_")}
     assert set(polls) == {"poll_www_miit_gov_cn", "poll_csrc_nist_gov", "poll_gone_example_org"}
     assert all(t.max_active_tis_per_dagrun == 1 for t in polls.values())

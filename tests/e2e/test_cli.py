@@ -8,9 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
-from regwatch.replay import DEFAULT_ROOT, ReplayServer
+from infra.replay import ReplayServer, load_routes
+from regwatch.commands import UsageError
+from regwatch.commands.services import checkout_fixtures
+from tests.conftest import FIXTURES
+from tests.servers import free_port
 
 BIN = Path(sys.executable).with_name("regwatch")
 
@@ -48,7 +53,7 @@ def test_run_once_indexes_alerts_by_email_then_nothing_new(services, smtp) -> No
 
 def test_a_broken_publisher_is_reported_while_the_other_completes(services, tmp_path) -> None:
     root = tmp_path / "fixtures"
-    shutil.copytree(DEFAULT_ROOT, root)
+    shutil.copytree(FIXTURES, root)
     index = root / "miit-yjzj" / "index.html"
     index.write_text(index.read_text(encoding="utf-8").replace("querydata=", "data-q="), encoding="utf-8")
     server = ReplayServer(root).start()
@@ -75,11 +80,13 @@ def test_bad_input_is_one_clear_line(services, args, message) -> None:
     assert len(done.stderr.strip().splitlines()) == 1
 
 
-def test_unreachable_elasticsearch_is_one_clear_line() -> None:
-    done = regwatch("search", "区块链", env={"ES_URL": "http://127.0.0.1:9"})
-    assert done.returncode == 2
-    assert done.stderr.strip() == ("regwatch search: error: cannot reach Elasticsearch: ConnectionError "
-                                   "(is it running? `regwatch es start`)")
+@pytest.mark.parametrize("args", [("search", "区块链"), ("sources",), ("sources", "--json")])
+def test_unreachable_elasticsearch_is_one_clear_line(args) -> None:
+    # `sources` once showed every publisher as "never polled" here, and exited 0.
+    done = regwatch(*args, env={"ES_URL": f"http://127.0.0.1:{free_port()}"})
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip() == (f"regwatch {args[0]}: error: cannot reach Elasticsearch: "
+                                   "ConnectionError (is it running? `regwatch es start`)")
 
 
 def test_classify_contract() -> None:
@@ -101,3 +108,43 @@ def test_fetch_any_feed_by_url(replay) -> None:
     done = regwatch("fetch", "--url", url, "--allow-private")
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 4
+
+
+def test_run_once_reads_catalog_after_the_subcommand_and_replay_from_the_env(services, tmp_path) -> None:
+    # `.invalid` never resolves: this run can only succeed through $REGWATCH_REPLAY.
+    one = tmp_path / "one.yaml"
+    one.write_text("- {id: nist-csrc, kind: rss, url: "
+                   "'https://csrc.nist.invalid/csrc/media/feeds/metafeeds/all.rss'}\n")
+    env = {**services, "REGWATCH_REPLAY": services["REPLAY"]}
+    run = regwatch("--catalog", str(tmp_path / "absent.yaml"), "run", "--once", "--catalog", str(one),
+                   env=env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 publishers polled (1 ok, 0 failed); 4 notices seen, 4 new" in run.stdout
+    flag_wins = regwatch("run", "--once", "--catalog", str(one), "--replay", "http://127.0.0.1:9",
+                         env=env)
+    assert flag_wins.returncode == 1 and "1 publishers polled (0 ok, 1 failed)" in flag_wins.stdout
+
+
+def test_replay_serves_the_checkout_fixtures_and_says_so(tmp_path) -> None:
+    server = subprocess.Popen([str(BIN), "replay", "--port", "0"], cwd=tmp_path, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = server.stdout.readline()
+        base = line.rsplit(" at ", 1)[-1].strip()
+        feed = httpx.get(f"{base}/nist-csrc/csrc/media/feeds/metafeeds/all.rss", timeout=30)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    pages = len(load_routes(FIXTURES))
+    assert line.startswith(f"replaying {pages} recorded pages from {FIXTURES} at http://127.0.0.1:")
+    assert feed.status_code == 200 and b"<rss" in feed.content
+
+
+def test_replay_needs_a_root_outside_a_checkout(tmp_path) -> None:
+    with pytest.raises(UsageError, match=r"^no recorded publishers here \(not a checkout with "
+                                         r"tests/fixtures\): give the fixture folder with --root DIR$"):
+        checkout_fixtures([tmp_path])
+    done = regwatch("replay", "--root", str(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr == ("regwatch replay: error: no recorded publishers (<source_id>/routes.yaml) "
+                           f"under {tmp_path}\n")

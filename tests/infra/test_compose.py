@@ -12,7 +12,7 @@ INFRA = REPO / "infra"
 CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 ONE_SHOTS = {"airflow-init", "setup"}
 VAR = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:[:?-][^}]*)?\}")
-ENV_READ = re.compile(r"""(?:os\.environ\.get|os\.getenv|os\.environ\.setdefault|os\.environ)\s*[\(\[]\s*["']([A-Z][A-Z0-9_]*)["']""")
+ENV_READ = re.compile(r"""(?:os\.environ\.get|os\.getenv|os\.environ\.setdefault|os\.environ|setting)\s*[\(\[]\s*["']([A-Z][A-Z0-9_]*)["']""")
 CODE_DIRS = ("regwatch", "connectors", "transforms", "alerts", "dags", "infra")
 
 

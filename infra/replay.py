@@ -1,11 +1,12 @@
-"""Replay recorded publisher fixtures over real HTTP on loopback (tests and the demo).
+"""Replay recorded publisher fixtures over real HTTP on loopback (tests, the demo, `regwatch replay`).
 
-Each folder ``<root>/<source_id>/`` holds a ``routes.yaml``: a list of
-``{path, file, method?, content_type?, status?, headers?, query?}``. The server answers
-``GET /<source_id><path>`` (or POST, with ``method: POST``) with the file; ``query`` lists
-parameters the real site requires, in the query string or a form or JSON body (a request
-without them gets 400, as a changed API would). ETag and If-None-Match work as on
-a real server, so conditional GET is exercised too.
+The fixture root is always passed in: an installed package has no recordings of its own (a
+checkout keeps them in ``tests/fixtures/``). Each folder ``<root>/<source_id>/`` holds a
+``routes.yaml``: a list of ``{path, file, method?, content_type?, status?, headers?, query?}``.
+The server answers ``GET /<source_id><path>`` (or POST, with ``method: POST``) with the file;
+``query`` lists parameters the real site requires, in the query string or a form or JSON body (a
+request without them gets 400, as a changed API would). ETag and If-None-Match work as on a real
+server, so conditional GET is exercised too.
 """
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import yaml
-
-DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ class ReplayServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, root: Path = DEFAULT_ROOT, port: int = 0) -> None:
+    def __init__(self, root: Path, port: int = 0) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.routes = load_routes(Path(root))
         self.requests: list[str] = []

@@ -1,0 +1,38 @@
+"""The environment settings that have a default, and their defaults: the one place they are defined.
+
+infra/.env.example, infra/docker-compose.yml and the README's Configuration table show these
+values; tests/infra/test_settings.py checks that they agree. An empty variable counts as unset (an
+`.env` line `SMTP_PORT=` means "the default"). Leaf module: everything may import it.
+"""
+from __future__ import annotations
+
+import os
+from typing import Mapping
+
+DEFAULTS: dict[str, str] = {
+    "ES_URL": "http://127.0.0.1:9200",  # the local node (`regwatch es start`)
+    "SLACK_API_URL": "https://slack.com/api/",
+    "SMTP_HOST": "127.0.0.1",  # with SMTP_PORT: the local mailbox `make demo` starts
+    "SMTP_PORT": "8025",
+    "SMTP_STARTTLS": "false",
+    "SMTP_FROM": "regwatch@localhost",
+    "REGWATCH_POLL_SCHEDULE": "*/5 * * * *",
+    "REGWATCH_FLOOD_LIMIT": "5",
+    "REGWATCH_RETRY_DELAY_SECONDS": "30",
+    "REGWATCH_REPLAY_PORT": "8765",
+    "REGWATCH_MAILBOX_PORT": "8025",
+    "REGWATCH_AIRFLOW_PORT": "8080",
+    "REGWATCH_ES_PORT": "9200",
+    "REGWATCH_ES_VERSION": "9.5.4",
+    "REGWATCH_ES_JAVA_OPTS": "-Xms512m -Xmx512m",
+}
+
+
+def setting(name: str, env: Mapping[str, str] | None = None) -> str:
+    """The variable's value from the environment, else its default."""
+    return (os.environ if env is None else env).get(name) or DEFAULTS[name]
+
+
+def replay_url(given: str | None = None) -> str | None:
+    """The replay server to read publishers from: `--replay`, else $REGWATCH_REPLAY, else none."""
+    return given or os.environ.get("REGWATCH_REPLAY") or None
