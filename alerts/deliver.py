@@ -15,8 +15,8 @@ from typing import Sequence
 
 from elasticsearch import Elasticsearch
 
-from alerts import ledger, threads
-from alerts.channels import CHANNELS, Channel
+from alerts import channels, ledger, threads
+from alerts.channels import Channel
 from alerts.errors import DeliveryError
 from alerts.render import STAGE_ORDER, Batch
 from alerts.subscriptions import Subscription
@@ -53,7 +53,7 @@ def stage_key(notice: Notice, reminder_on: date | None = None) -> str | None:
 def deliver(es: Elasticsearch, sub: Subscription, notices: Sequence[Notice], result: DispatchResult,
             now: datetime, *, reminder_on: date | None = None, limit: int | None = None) -> None:
     """Claim and send these notices' alerts (reminders when `reminder_on` is today's date)."""
-    channel = CHANNELS.get(sub.channel)
+    channel = channels.available().get(sub.channel)
     if channel is None:
         result.failed += [(sub.id, n.id, f"no delivery for channel {sub.channel}") for n in notices]
         return

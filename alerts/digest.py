@@ -12,8 +12,7 @@ from zoneinfo import ZoneInfo
 
 from elasticsearch import Elasticsearch
 
-from alerts import ledger, subscriptions
-from alerts.channels import CHANNELS
+from alerts import channels, ledger, subscriptions
 from alerts.deliver import DispatchResult
 from alerts.errors import DeliveryError
 from alerts.match import candidates, match_once
@@ -65,7 +64,7 @@ def _send(es: Elasticsearch, sub: Subscription, due: datetime, matched: list[Not
     day = _day_key(due)
     if not mine or (lid := ledger.claim(es, sub.id, day, "digest", sub.channel, now)) is None:
         return
-    channel = CHANNELS.get(sub.channel)
+    channel = channels.available().get(sub.channel)
     if channel is None:
         ledger.mark_failed(es, lid, f"no delivery for channel {sub.channel}")
         result.failed += [(sub.id, n.id, f"no delivery for channel {sub.channel}") for n in mine]

@@ -2,14 +2,22 @@
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from alerts.errors import DeliveryError
-from alerts.render import Email
+from alerts import render
+from alerts.channels import Channel, register
+from alerts.errors import DeliveryError, SubscriptionError
+from alerts.render import Batch, Email
+from alerts.subscriptions import Subscription
+from records.notice import Notice
 from regwatch.settings import setting
+
+# One address, no display name: anything else (a CR/LF, a second address) could add headers.
+_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
 
 
 def _settings() -> dict[str, str]:
@@ -53,3 +61,25 @@ def send(to: str, message: Email) -> str:
         raise DeliveryError(f"SMTP {cfg['host']}:{cfg['port']}: {type(exc).__name__}: "
                             f"{detail[:200]}") from None
     return str(msg["Message-ID"])
+
+
+@register
+class Mail(Channel[Email]):
+    """``--email ADDRESS``: multipart mail over SMTP, later stages in the first alert's thread."""
+
+    name = "email"
+    metavar = "ADDRESS"
+
+    def check_target(self, target: str) -> None:
+        if not _ADDRESS.match(target):
+            raise SubscriptionError(f"invalid email address: {target!r}")
+
+    def alert(self, notice: Notice, subscription: Subscription, thread: str | None = None, *,
+              days_left: int | None = None) -> Email:
+        return render.email(notice, subscription, thread, days_left=days_left)
+
+    def batch(self, batch: Batch, subscription: Subscription) -> Email:
+        return render.email_batch(batch, subscription)
+
+    def send(self, target: str, message: Email) -> str:
+        return send(target, message)

@@ -8,6 +8,7 @@ final and becomes a one-line DeliveryError; the ledger lets a later run retry it
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from slack_sdk import WebClient
@@ -15,12 +16,18 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from alerts import blocks
 from alerts.blocks import SlackMessage
-from alerts.errors import DeliveryError
+from alerts.channels import Channel, register
+from alerts.errors import DeliveryError, SubscriptionError
+from alerts.render import Batch
+from alerts.subscriptions import Subscription
+from records.notice import Notice
 from regwatch.settings import setting
 
 RATE_LIMIT_RETRIES = 3
 ATTEMPTS = 4
+_CHANNEL = re.compile(r"^(#[a-z0-9][a-z0-9_-]{0,79}|[CGD][A-Z0-9]{8,})$")
 
 
 def client() -> WebClient:
@@ -73,3 +80,34 @@ def _reason(exc: SlackApiError) -> str:
     data = exc.response.data if isinstance(exc.response.data, dict) else {}
     error = str(data.get("error") or "no error given")[:200].replace("\n", " ")
     return f"{error} (HTTP {exc.response.status_code})"
+
+
+@register
+class Slack(Channel[SlackMessage]):
+    """``--slack CHANNEL``: Block Kit messages, later stages replying in the first alert's thread."""
+
+    name = "slack"
+    metavar = "CHANNEL"
+
+    def check_target(self, target: str) -> None:
+        if not _CHANNEL.match(target):
+            raise SubscriptionError(f"invalid Slack channel: {target!r} (use #name or a channel id)")
+
+    def ready(self) -> str:
+        """Check the token before saving, so a refused token is found now, not at the first alert."""
+        if not os.environ.get("SLACK_BOT_TOKEN", "").strip():
+            return "note: SLACK_BOT_TOKEN is not set here; the DAGs post with the regwatch_slack connection"
+        try:
+            return f"Slack token accepted: {check()}"
+        except DeliveryError as exc:
+            raise SubscriptionError(f"{exc}; nothing saved") from None
+
+    def alert(self, notice: Notice, subscription: Subscription, thread: str | None = None, *,
+              days_left: int | None = None) -> SlackMessage:
+        return blocks.alert(notice, subscription, thread, days_left=days_left)
+
+    def batch(self, batch: Batch, subscription: Subscription) -> SlackMessage:
+        return blocks.batch(batch, subscription)
+
+    def send(self, target: str, message: SlackMessage) -> str:
+        return send(target, message)

@@ -3,20 +3,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from elasticsearch import Elasticsearch, NotFoundError
 
+from alerts import channels
 from alerts.errors import SubscriptionError
 from records.notice import KINDS, LEVELS, STAGES
 
 INDEX = "regwatch-subscriptions"
 MODES = ("instant", "daily")
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
-_SLACK = re.compile(r"^(#[a-z0-9][a-z0-9_-]{0,79}|[CGD][A-Z0-9]{8,})$")
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,7 @@ def make(channel: str, target: str, filters: Filters, *, known_sources: Iterable
     Delivery options are not part of the id: subscribing again with --daily changes how the
     same subscription is sent, and its ledger history still prevents duplicates.
     """
-    _check_target(channel, target)
+    channels.get(channel).check_target(target)
     _check_values("stage", filters.stages, STAGES)
     _check_values("level", filters.levels, LEVELS)
     _check_values("kind", filters.kinds, KINDS)
@@ -94,15 +92,6 @@ def _check_options(mode: str, digest_hour: int, timezone: str, reminder_days: in
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise SubscriptionError(f"unknown time zone: {timezone!r} (e.g. Asia/Shanghai, UTC)") from None
-
-
-def _check_target(channel: str, target: str) -> None:
-    if channel == "email" and not _EMAIL.match(target):
-        raise SubscriptionError(f"invalid email address: {target!r}")
-    if channel == "slack" and not _SLACK.match(target):
-        raise SubscriptionError(f"invalid Slack channel: {target!r} (use #name or a channel id)")
-    if channel not in ("email", "slack", "console"):
-        raise SubscriptionError(f"unknown channel kind: {channel!r}")
 
 
 def _check_values(what: str, values: Iterable[str], allowed: tuple[str, ...]) -> None:

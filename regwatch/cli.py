@@ -8,6 +8,7 @@ from typing import Callable, Sequence
 
 from elasticsearch import ApiError, TransportError
 
+from alerts import channels
 from alerts.errors import DeliveryError, SubscriptionError
 from connectors import store
 from connectors.catalog import CatalogError
@@ -91,9 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(fn=cmd_kibana)
     p = sub.add_parser("subscribe", help="subscribe a channel to alerts")
     target = p.add_mutually_exclusive_group(required=True)
-    target.add_argument("--slack", metavar="CHANNEL")
-    target.add_argument("--email", metavar="ADDRESS")
-    target.add_argument("--console", action="store_true")
+    for channel in channels.available().values():
+        channel.add_arguments(target)
     _add_filters(p)
     p.add_argument("--text", help="free text the notice must match")
     p.add_argument("--all-topics", action="store_true", help="not only blockchain notices")

@@ -2,19 +2,19 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from alerts import subscriptions
+from alerts import channels, subscriptions
 from connectors import store
 from connectors.catalog import load_catalog
 from regwatch.commands import UsageError
 
 def cmd_subscribe(args: argparse.Namespace) -> int:
-    channel, target = next((c, t) for c, t in (("slack", args.slack), ("email", args.email),
-                                               ("console", "console" if args.console else None)) if t)
+    chosen, target = next((c, t) for c in channels.available().values()
+                          if (t := c.target_from_args(args)) is not None)
+    channel = chosen.name
     filters = subscriptions.Filters(
         sources=tuple(args.source or ()), jurisdictions=tuple(args.jurisdiction or ()),
         kinds=tuple(args.kind or ("standard",)), stages=tuple(args.stage or ()),
@@ -31,8 +31,8 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
                              digest_hour=9 if args.digest_hour is None else args.digest_hour,
                              timezone=args.timezone or "Asia/Shanghai", reminders=args.reminders,
                              reminder_days=3 if args.reminder_days is None else args.reminder_days)
-    if channel == "slack":
-        print(_slack_ready())
+    if note := chosen.ready():
+        print(note)
     es = store.connect()
     store.ensure_indices(es)
     subscriptions.save(es, sub)
@@ -40,18 +40,6 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
     extra = f", reminders {sub.reminder_days} days before comment deadlines" if sub.reminders else ""
     print(f"subscribed {sub.id}: {channel} {target} ({how}{extra})")
     return 0
-
-def _slack_ready() -> str:
-    """Check the Slack token before saving, so a refused token is found now, not at the first alert."""
-    from alerts import slack
-    from alerts.errors import DeliveryError
-
-    if not os.environ.get("SLACK_BOT_TOKEN", "").strip():
-        return "note: SLACK_BOT_TOKEN is not set here; the DAGs post with the regwatch_slack connection"
-    try:
-        return f"Slack token accepted: {slack.check()}"
-    except DeliveryError as exc:
-        raise UsageError(f"{exc}; nothing saved") from None
 
 
 def _now_arg(value: str | None) -> datetime:

@@ -70,12 +70,12 @@ KILLER = """
 import os, signal, sys
 from alerts.dispatch import dispatch
 from connectors import store
-from alerts import channels
-real = channels.CHANNELS["email"]
-def send_then_die(to, message):
-    real.send(to, message)
-    os.kill(os.getpid(), signal.SIGKILL)   # the channel accepted it; the ledger never hears
-channels.CHANNELS["email"] = channels.Channel(real.alert, real.batch, send_then_die)
+from alerts import channels, email
+@channels.register
+class SendThenDie(email.Mail):  # replaces the email channel in this process only
+    def send(self, target, message):
+        super().send(target, message)
+        os.kill(os.getpid(), signal.SIGKILL)   # the channel accepted it; the ledger never hears
 dispatch(store.connect(), sys.argv[1:])
 """
 
