@@ -22,7 +22,7 @@ from alerts.render import Batch
 from connectors import store
 from regwatch.cli import build_parser, main
 from tests.connectors.test_store import make_notice
-from transforms.notice import Notice
+from records.notice import Notice
 
 DRAFT = make_notice("https://www.miit.gov.cn/hook.html", "《区块链 智能合约安全技术要求》（征求意见稿）")
 
