@@ -21,7 +21,7 @@ from alerts.errors import DeliveryError
 from alerts.render import STAGE_ORDER, Batch
 from alerts.subscriptions import Subscription
 from records.notice import Notice
-from regwatch.settings import setting
+from records.settings import setting
 
 
 @dataclass

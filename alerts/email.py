@@ -14,7 +14,7 @@ from alerts.errors import DeliveryError, SubscriptionError
 from alerts.render import Batch, Email
 from alerts.subscriptions import Subscription
 from records.notice import Notice
-from regwatch.settings import setting
+from records.settings import setting
 
 # One address, no display name: anything else (a CR/LF, a second address) could add headers.
 _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")

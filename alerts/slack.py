@@ -23,7 +23,7 @@ from alerts.errors import DeliveryError, SubscriptionError
 from alerts.render import Batch
 from alerts.subscriptions import Subscription
 from records.notice import Notice
-from regwatch.settings import setting
+from records.settings import setting
 
 RATE_LIMIT_RETRIES = 3
 ATTEMPTS = 4

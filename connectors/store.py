@@ -11,7 +11,7 @@ from elasticsearch.helpers import streaming_bulk
 
 from connectors import es_templates
 from records.notice import Notice
-from regwatch.settings import setting
+from records.settings import setting
 
 # alias -> versioned index: a mapping change is a reindex into -v2, never a data loss.
 INDICES = {

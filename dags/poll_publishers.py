@@ -19,7 +19,7 @@ from __future__ import annotations
 from airflow.sdk import dag, task
 
 from regwatch.dagkit import DEFAULT_ARGS, NOTICES, START, catalogue_hosts
-from regwatch.settings import setting
+from records.settings import setting
 
 # "none" leaves polling to manual triggers (the demo triggers one cycle itself).
 _SCHEDULE = setting("REGWATCH_POLL_SCHEDULE")

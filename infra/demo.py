@@ -24,7 +24,7 @@ from connectors.catalog import load_catalog
 from infra import local_es
 from infra.airflow_stack import Stack, StackError, stop_recorded
 from infra.replay import ReplayServer
-from regwatch.settings import setting
+from records.settings import setting
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / ".data"

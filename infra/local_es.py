@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from regwatch.settings import DEFAULTS, setting
+from records.settings import DEFAULTS, setting
 
 ES_VERSION = setting("REGWATCH_ES_VERSION")
 ARTIFACT = "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{v}:zip"

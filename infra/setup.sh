@@ -35,7 +35,7 @@ add_connection() {
   airflow connections add "$1" --conn-json "$2"
 }
 # The ids and fields regwatch.tasks.CONNECTIONS reads (an explicit environment variable wins).
-# An empty field, or a null port, leaves regwatch's default (regwatch/settings.py).
+# An empty field, or a null port, leaves regwatch's default (records/settings.py).
 es_host=${ES_URL#*://}
 add_connection regwatch_es "$(printf '{"conn_type":"elasticsearch","host":"%s","port":%s,"login":"%s","password":"%s","schema":"%s"}' \
   "${es_host%:*}" "${es_host##*:}" "$ES_USERNAME" "$ES_PASSWORD" "${ES_URL%%://*}")"

@@ -20,7 +20,7 @@ from regwatch.commands.alerting import (cmd_digest, cmd_preview, cmd_remind, cmd
 from regwatch.commands.notices import (cmd_classify, cmd_fetch, cmd_run, cmd_search, cmd_sources,
                                        preset_names)
 from regwatch.commands.services import cmd_es, cmd_init, cmd_kibana, cmd_mailbox, cmd_replay
-from regwatch.settings import DEFAULTS
+from records.settings import DEFAULTS
 
 
 # --- parser -------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import yaml
 from airflow.sdk import Asset
 
 from regwatch.ops import task_failed
-from regwatch.settings import setting
+from records.settings import setting
 
 # Updated by poll_publishers with the ids of new and stage-changed notices in `extra`.
 NOTICES = Asset(name="regwatch_notices", uri="x-regwatch://notices/new")

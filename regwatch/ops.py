@@ -6,7 +6,7 @@ from typing import Any
 
 from airflow.sdk import BaseHook, BaseNotifier
 
-from regwatch.settings import setting
+from records.settings import setting
 
 OPS_CONN_ID = "regwatch_ops"
 log = logging.getLogger(__name__)

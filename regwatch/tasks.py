@@ -13,11 +13,11 @@ from connectors.errors import ConnectorError
 from regwatch import health
 from regwatch.dagkit import host_slug
 from regwatch.pipeline import poll_source
-from regwatch.settings import replay_url
+from records.settings import replay_url
 
 # Airflow Connection -> the environment variables the rest of regwatch reads. Credentials live
 # in Connections (AIRFLOW_CONN_* in development); an explicit environment variable still wins,
-# and a field the Connection leaves out keeps regwatch's default (regwatch/settings.py).
+# and a field the Connection leaves out keeps regwatch's default (records/settings.py).
 CONNECTIONS = {
     "regwatch_es": lambda c: {"ES_URL": _url(c, "http", 9200), "ES_USERNAME": c.login,
                               "ES_PASSWORD": c.password, "ES_API_KEY": c.extra_dejson.get("api_key")},

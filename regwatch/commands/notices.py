@@ -15,7 +15,7 @@ from connectors.http import HttpClient, HttpOptions
 from connectors.registry import kinds
 from regwatch.commands import UsageError, json_line
 from regwatch.pipeline import CycleSummary, run_cycle
-from regwatch.settings import replay_url
+from records.settings import replay_url
 from transforms.normalise import SourceMeta, normalise
 
 

@@ -10,7 +10,7 @@ from typing import Sequence
 from connectors import store
 from infra import local_es
 from regwatch.commands import UsageError
-from regwatch.settings import setting
+from records.settings import setting
 
 
 # --- init / kibana ----------------------------------------------------------------------------

@@ -1,11 +1,11 @@
-"""One source of defaults (regwatch/settings.py): .env.example, compose and the README agree with it."""
+"""One source of defaults (records/settings.py): .env.example, compose and the README agree with it."""
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from regwatch.settings import DEFAULTS, replay_url, setting
+from records.settings import DEFAULTS, replay_url, setting
 from tests.infra.test_compose import CODE_DIRS, ENV_READ, INFRA, REPO
 
 
@@ -23,7 +23,7 @@ def _read_by_code() -> set[str]:
 def test_env_example_shows_every_default_and_invents_none() -> None:
     example = _env_example()
     wrong = {name: example.get(name) for name, value in DEFAULTS.items() if example.get(name) != value}
-    assert not wrong, f"infra/.env.example differs from regwatch/settings.py: {wrong}"
+    assert not wrong, f"infra/.env.example differs from records/settings.py: {wrong}"
     invented = {name: value for name, value in example.items()
                 if value and name in _read_by_code() and name not in DEFAULTS}
     assert not invented, f"infra/.env.example shows defaults the code does not have: {invented}"
