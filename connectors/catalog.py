@@ -38,14 +38,15 @@ class Source(BaseModel):
     timezone: str | None = None
     allow_private: bool = False
     # Facts true of every notice this publisher lists (an ISO catalogue lists published
-    # standards); they override what the classifier infers, as item hints do.
+    # standards); they override what the classifier infers, as item hints do. `default_level`
+    # is weaker: the level of a standard it lists when the notice itself names none.
     hints: dict[str, str] = Field(default_factory=dict)
     options: Any = None
 
     @field_validator("hints")
     @classmethod
     def _known_hints(cls, value: dict[str, str]) -> dict[str, str]:
-        allowed = {"kind": KINDS, "stage": STAGES, "level": LEVELS}
+        allowed = {"kind": KINDS, "stage": STAGES, "level": LEVELS, "default_level": LEVELS}
         for key, hint in value.items():
             if key not in allowed or hint not in allowed[key]:
                 raise ValueError(f"hint {key}={hint!r} is not one of the Notice vocabularies")

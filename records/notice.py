@@ -46,7 +46,8 @@ class Notice:
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Notice:
         """Rebuild a Notice from its indexed document (unknown fields ignored)."""
-        return cls(**{k: doc.get(k) for k in cls.__dataclass_fields__ if k in doc or k == "id"})
+        fields: dict[str, Any] = {k: doc.get(k) for k in cls.__dataclass_fields__ if k in doc or k == "id"}
+        return cls(**fields)
 
 
 def canonical_url(url: str) -> str:

@@ -69,10 +69,6 @@ _INTL_TEXT = re.compile(
     r"\b(?:ISO|IEC|ITU|IEEE|ETSI|W3C|CEN|CENELEC|IETF|EU|European|MiCA|ESMA|EBA|EIOPA|ESAs|Basel|BCBS|IOSCO|FSB"
     r"|FATF|BIS|CPMI)\b"
 )
-_INTL_SOURCES = frozenset(
-    "iso iec itu ieee etsi w3c cen ietf eu eurlex esma eba eiopa esas bcbs bis fsb fatf iosco cpmi".split()
-)
-_SOURCE_LEVEL = {"ttbz": "group", "sz-amr": "local", "sz": "local", "dbba": "local", "hbba": "industry"}
 
 
 @dataclass(frozen=True)
@@ -92,9 +88,13 @@ class Classification:
                 "level": self.level, "standard_numbers": list(self.standard_numbers)}
 
 
-def classify(title: str, summary: str = "", source: str | None = None,
-             jurisdiction: str | None = None) -> Classification:
-    """Classify one notice from its title, summary and (optionally) its source and jurisdiction."""
+def classify(title: str, summary: str = "", jurisdiction: str | None = None,
+             default_level: str | None = None) -> Classification:
+    """Classify one notice from its title, summary and (optionally) what its publisher is.
+
+    ``default_level`` is the publisher's own fact (a catalogue hint): the level of a standard it
+    lists when the notice names none, as a group-standards platform lists group standards.
+    """
     title_f, summary_f = fold(title or ""), fold(summary or "")
     title_numbers = extract_standard_numbers(title_f)
     summary_numbers = extract_standard_numbers(summary_f)
@@ -106,7 +106,7 @@ def classify(title: str, summary: str = "", source: str | None = None,
         blockchain=is_blockchain(title_f, summary_f),
         kind=kind,
         stage=_stage(title_f, summary_f, numbers) if standard else None,
-        level=_level((title_f, summary_f), (title_numbers, summary_numbers), source, jurisdiction)
+        level=_level((title_f, summary_f), (title_numbers, summary_numbers), jurisdiction, default_level)
         if standard else None,
         standard_numbers=numbers,
     )
@@ -148,8 +148,8 @@ def _stage_of(text: str) -> str | None:
     return next((stage for stage, pattern in _STAGES if pattern.search(text)), None)
 
 
-def _level(texts: tuple[str, str], numbers: tuple[list[str], list[str]], source: str | None,
-           jurisdiction: str | None = None) -> str | None:
+def _level(texts: tuple[str, str], numbers: tuple[list[str], list[str]], jurisdiction: str | None,
+           default_level: str | None) -> str | None:
     # Title before summary; within each, the level word before the number family.
     for text, own in zip(texts, numbers):
         m = _LEVEL_ZH.search(text)
@@ -157,12 +157,18 @@ def _level(texts: tuple[str, str], numbers: tuple[list[str], list[str]], source:
             return _LEVEL_ORDER[m.lastindex - 1]
         if own:
             return _number_level(own[0])
-    if _INTL_TEXT.search(texts[0]) or (source or "").lower() in _INTL_SOURCES or jurisdiction == "INTL":
+    if _INTL_TEXT.search(texts[0]):
+        return "international"
+    return default_level or _jurisdiction_level(jurisdiction)
+
+
+def _jurisdiction_level(jurisdiction: str | None) -> str:
+    if jurisdiction == "INTL":
         return "international"
     if jurisdiction and "-" in jurisdiction:  # CN-GD-SZ: a municipal or provincial publisher
         return "local"
     # A standard of unknown origin is most often a national one.
-    return _SOURCE_LEVEL.get((source or "").lower(), "national")
+    return "national"
 
 
 def _number_level(number: str) -> str | None:

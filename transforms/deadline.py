@@ -48,7 +48,7 @@ def _parse(raw: str, published: date | None) -> date | None:
         if published is None:
             return None
         year = published.year
-        if _safe_date(year, month, day) and _safe_date(year, month, day) < published:
+        if (this_year := _safe_date(year, month, day)) and this_year < published:
             year += 1  # "10月14日前" in a notice of November means next October
     return _safe_date(year, month, day)
 

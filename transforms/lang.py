@@ -56,7 +56,7 @@ def _latin_lang(text: str) -> str:
 
 def _langdetect(text: str) -> str:
     try:
-        code = detect(text)
+        code: str = detect(text)
     except LangDetectException:
         return "und"
     return code.split("-")[0][:2].lower()

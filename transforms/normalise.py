@@ -45,8 +45,8 @@ def normalise(item: FetchedItem, source: SourceMeta, now: datetime) -> Notice:
     if item.published and published is None:
         warnings.append(f"unreadable publish date {item.published[:40]!r}")
     summary = item.summary or item.body[:300]
-    facts = {**understand(title=title, summary=summary, url=item.url, source=source.id,
-                          jurisdiction=source.jurisdiction), **source.hints, **item.hints}
+    facts = {**understand(title=title, summary=summary, url=item.url, jurisdiction=source.jurisdiction,
+                          hints=source.hints), **item.hints}
     deadline = to_date(item.deadline, tz=zone) if item.deadline else None
     if deadline is None and (facts["stage"] == "draft" or _CONSULTATION.search(title)):
         deadline = comment_deadline(f"{summary}\n{item.body}", published.date() if published else None)

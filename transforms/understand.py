@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Mapping
 
 from transforms.classify import classify
 from transforms.deadline import comment_deadline
@@ -17,13 +17,18 @@ _ISO_STAGES = (("95", "withdrawn"), ("90", "published"), ("60", "published"), ("
                ("40", "draft"), ("30", "draft"), ("20", "plan"), ("10", "plan"), ("00", "plan"))
 
 
-def understand(title: str, summary: str = "", url: str | None = None, source: str | None = None,
-               jurisdiction: str | None = None) -> dict[str, Any]:
-    """Return the classification, standard key and comment deadline of one notice as a JSON-ready dict."""
-    summary = summary or ""
-    result = classify(title or "", summary, source, jurisdiction).as_dict()
+def understand(title: str, summary: str = "", url: str | None = None, jurisdiction: str | None = None,
+               hints: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return the classification, standard key and comment deadline of one notice as a JSON-ready dict.
+
+    ``hints`` are the publisher's facts (its catalogue entry's): a stated kind, stage or level wins
+    over what the text suggests; ``default_level`` only fills in a standard's missing level.
+    """
+    summary, hints = summary or "", hints or {}
+    result = classify(title or "", summary, jurisdiction, hints.get("default_level")).as_dict()
     if result["kind"] == "standard" and result["stage"] is None:
         result["stage"] = _iso_stage(summary) or (_url_stage(url) if url else None)
+    result.update({k: v for k, v in hints.items() if k != "default_level"})
     result["standard_key"] = standard_key(title or "", result["standard_numbers"], summary)
     deadline = comment_deadline(f"{title or ''}\n{summary}")
     result["comment_deadline"] = deadline.isoformat() if deadline else None

@@ -34,11 +34,21 @@ def cmd_classify(args: argparse.Namespace) -> int:
             raise UsageError(f"line {number}: not JSON ({exc.msg})") from None
         if not isinstance(row, dict) or not isinstance(row.get("title"), str):
             raise UsageError(f"line {number}: expected an object with a string 'title'")
+        if not isinstance(row.get("source") or "", str):
+            raise UsageError(f"line {number}: 'source' must be a string (a catalogue id)")
         rows.append({k: row.get(k) for k in ("title", "summary", "url", "source")})
+    hints = _publisher_hints(args, {r["source"] for r in rows if r["source"]})
     out = [json.dumps(understand(title=r["title"], summary=r["summary"] or "", url=r["url"],
-                                 source=r["source"]), ensure_ascii=False) for r in rows]
+                                 hints=hints.get(r["source"])), ensure_ascii=False) for r in rows]
     sys.stdout.write("".join(line + "\n" for line in out))
     return 0
+
+
+def _publisher_hints(args: argparse.Namespace, named: set[str]) -> dict[str, dict[str, str]]:
+    # The catalogue is read only when a line names a publisher; an id it lacks has no facts.
+    if not named:
+        return {}
+    return {s.id: s.hints for s in load_catalog(args.catalog) if s.id in named}
 
 
 # --- fetch / sources --------------------------------------------------------------------------

@@ -14,6 +14,13 @@ def test_the_real_catalogue_loads() -> None:
     assert all(s.url.startswith("https://") for s in sources)
 
 
+def test_a_publishers_facts_are_hints(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text('- {id: a-feed, kind: rss, url: "https://x.org/f", '
+                    'hints: {kind: standard, default_level: group}}\n')
+    assert load_catalog(path)[0].hints == {"kind": "standard", "default_level": "group"}
+
+
 def test_smallest_entry_is_valid(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text('- {id: my-feed, kind: rss, url: "https://example.org/feed.xml"}\n')
@@ -31,6 +38,9 @@ def test_smallest_entry_is_valid(tmp_path: Path) -> None:
     ('{id: a-feed}', "expected a list"),
     ('- [1, 2]', "entry #1"),
     ('- {id: a-feed, kind: rss, url: "https://x.org/f"\n', "not valid YAML"),
+    ('- {id: a-feed, kind: rss, url: "https://x.org/f", hints: {default_level: city}}',
+     "source a-feed: hints: Value error, hint default_level='city' is not one of the Notice vocabularies"),
+    ('- {id: a-feed, kind: rss, url: "https://x.org/f", hints: {issuer: NIST}}', "source a-feed: hints"),
 ])
 def test_bad_entries_fail_naming_the_entry(tmp_path: Path, yaml_text: str, message: str) -> None:
     path = tmp_path / "s.yaml"

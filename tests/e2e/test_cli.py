@@ -101,6 +101,23 @@ def test_classify_contract() -> None:
     assert bad.returncode == 2 and bad.stdout == "" and "line 2" in bad.stderr
 
 
+def test_classify_takes_a_named_publishers_facts_from_the_catalogue(tmp_path: Path) -> None:
+    catalog = tmp_path / "sources.yaml"
+    catalog.write_text('- {id: group-platform, kind: rss, url: "https://x.org/f", '
+                       'hints: {default_level: group}}\n')
+    title = "关于公开征求《区块链 跨链协议 技术规范》（征求意见稿）意见的通知"
+    rows = [{"title": title}, {"title": title, "source": "group-platform"},
+            {"title": title, "source": "elsewhere"}]
+    done = regwatch("--catalog", str(catalog), "classify",
+                    stdin="".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    assert done.returncode == 0, done.stderr
+    levels = [json.loads(line)["level"] for line in done.stdout.splitlines()]
+    assert levels == ["national", "group", "national"]
+    bad = regwatch("classify", stdin='{"title": "ok", "source": 7}\n')
+    assert bad.returncode == 2
+    assert bad.stderr.strip().endswith("line 1: 'source' must be a string (a catalogue id)")
+
+
 def test_fetch_any_feed_by_url(replay) -> None:
     url = f"{replay.base}/nist-csrc/csrc/media/feeds/metafeeds/all.rss"
     refused = regwatch("fetch", "--url", url)

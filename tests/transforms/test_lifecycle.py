@@ -13,7 +13,7 @@ GROUPS = yaml.safe_load((Path(__file__).parent / "cases" / "lifecycle.yaml").rea
 
 
 def _key(notice: dict) -> str:
-    return understand(notice["title"], notice.get("summary", ""), source=notice.get("source"))["standard_key"]
+    return understand(notice["title"], notice.get("summary", ""))["standard_key"]
 
 
 @pytest.mark.parametrize("group", GROUPS, ids=lambda g: g["standard"][:40])

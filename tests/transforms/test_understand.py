@@ -15,7 +15,7 @@ LEVELS = {"international", "national", "industry", "local", "group", None}
 SAMPLES = [
     {"title": "市场监管总局批准发布《区块链和分布式记账技术 参考架构》国家标准", "summary": "GB/T 42752－2023"},
     {"title": "SP 800-63-4 Digital Identity Guidelines", "summary": "Comments Due: 10/7/2026",
-     "url": "https://csrc.nist.gov/pubs/sp/800/63/4/2pd", "source": "nist"},
+     "url": "https://csrc.nist.gov/pubs/sp/800/63/4/2pd", "jurisdiction": "US"},
     {"title": "Treasury issues guidance on stablecoin reserve attestations", "summary": None},
     {"title": ""},
 ]
@@ -41,7 +41,7 @@ def test_nist_url_suffix_gives_stage_and_deadline() -> None:
 
 
 def test_classification_is_frozen_and_json_ready() -> None:
-    result = classify("团体标准T/CBD 002-2024《区块链 跨链协议》发布", source="ttbz")
+    result = classify("团体标准T/CBD 002-2024《区块链 跨链协议》发布")
     assert isinstance(result, Classification)
     assert result.as_dict() == {"lang": "zh", "blockchain": True, "kind": "standard", "stage": "published",
                                 "level": "group", "standard_numbers": ["T/CBD 002-2024"]}
@@ -71,4 +71,22 @@ def test_iso_harmonized_stage_codes(title: str, summary: str, stage: str) -> Non
                                                  ("CN", "national"), (None, "national")])
 def test_level_falls_back_on_the_publishers_jurisdiction(jurisdiction, level) -> None:
     title = "关于公开征求《金融行业区块链平台技术规范》（征求意见稿）意见的通知"
-    assert understand(title, source="some-feed", jurisdiction=jurisdiction)["level"] == level
+    assert understand(title, jurisdiction=jurisdiction)["level"] == level
+
+
+@pytest.mark.parametrize("title, level", [
+    ("关于公开征求《区块链 跨链协议 技术规范》（征求意见稿）意见的通知", "group"),  # names no level
+    ("关于公开征求《区块链 跨链协议 技术规范》地方标准（征求意见稿）意见的通知", "local"),  # the text wins
+    ("ISO/DIS 24643 Blockchain — Smart contract security", "international"),
+    ("关于印发《区块链应用试点工作方案》的通知", None),  # a policy has no level
+])
+def test_a_publishers_default_level_fills_in_only_a_missing_level(title: str, level: str | None) -> None:
+    out = understand(title, jurisdiction="CN-GD-SZ", hints={"default_level": "group"})
+    assert out["level"] == level and "default_level" not in out
+
+
+def test_a_publishers_stated_facts_win_over_the_text() -> None:
+    title = "关于公开征求《区块链 跨链协议 技术规范》（征求意见稿）意见的通知"
+    assert understand(title)["stage"] == "draft"
+    out = understand(title, hints={"stage": "published", "level": "industry", "default_level": "group"})
+    assert (out["kind"], out["stage"], out["level"]) == ("standard", "published", "industry")
