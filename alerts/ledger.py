@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-
 from typing import Sequence
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError

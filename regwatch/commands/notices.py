@@ -17,7 +17,6 @@ from regwatch.commands import UsageError, json_line
 from regwatch.pipeline import CycleSummary, run_cycle
 from transforms.normalise import SourceMeta, normalise
 
-
 # --- classify -------------------------------------------------------------------------------
 
 def cmd_classify(args: argparse.Namespace) -> int:

@@ -9,7 +9,6 @@ from connectors import store
 from infra import local_es
 from regwatch.commands import UsageError
 
-
 # --- init / kibana ----------------------------------------------------------------------------
 
 def cmd_init(args: argparse.Namespace) -> int:
