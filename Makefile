@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: setup test demo up down bench scaleout es-start es-stop clean-data
+.PHONY: setup lint test demo up down bench scaleout es-start es-stop clean-data
 
 setup: $(STAMP)
 	@bash infra/prerequisites.sh
@@ -19,7 +19,12 @@ $(STAMP):
 	$(BIN)/python -m pip install -q --no-deps -e . >$(VENV)/editable-install.log 2>&1 || (cat $(VENV)/editable-install.log; exit 1)
 	@rm -f $(VENV)/.installed-* && touch $@
 
-test: setup
+# ruff on the whole tree; mypy (strict) on the packages that [tool.mypy] lists in pyproject.toml.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: setup lint
 	$(BIN)/python -m pytest
 
 demo: setup

@@ -5,7 +5,8 @@ SubscriptionError), its renderers and its delivery:
 
 - ``alert(notice, subscription, thread, days_left=…)`` renders one alert or reminder (a reply in
   ``thread`` when the channel threads); ``batch(batch, subscription)`` renders a flood summary
-  or a digest. Both are pure: they bind the renderers of ``render``/``blocks`` or their own.
+  or a digest. Both are pure: a channel binds pure functions (``alert = staticmethod(render.email)``)
+  from ``render``/``blocks`` or its own module.
 - ``send(target, message)`` delivers, raising DeliveryError, and returns a thread reference
   (Slack ts, email Message-ID) or None when the channel has no threads.
 
@@ -64,7 +65,7 @@ class Channel(ABC, Generic[M]):
         """Render several notices as one message (a flood summary or a digest)."""
 
     @abstractmethod
-    def send(self, target: str, message: M) -> str | None:
+    def send(self, target: str, message: M, /) -> str | None:
         """Deliver one message; return its thread reference, if the channel has threads."""
 
 

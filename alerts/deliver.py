@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Sequence
+from typing import Any, Sequence
 
 from elasticsearch import Elasticsearch
 
@@ -72,7 +72,7 @@ def deliver(es: Elasticsearch, sub: Subscription, notices: Sequence[Notice], res
         _send_one(es, sub, channel, notice, lid, roots, result, now, reminder_on)
 
 
-def _send_one(es: Elasticsearch, sub: Subscription, channel: Channel, notice: Notice, lid: str,
+def _send_one(es: Elasticsearch, sub: Subscription, channel: Channel[Any], notice: Notice, lid: str,
               roots: dict[threads.Place, str], result: DispatchResult, now: datetime,
               reminder_on: date | None) -> None:
     place = _place(notice, sub)
@@ -91,7 +91,7 @@ def _send_one(es: Elasticsearch, sub: Subscription, channel: Channel, notice: No
         roots[place] = threads.record(es, place, parent or ref, notice, now)
 
 
-def _send_summary(es: Elasticsearch, sub: Subscription, channel: Channel,
+def _send_summary(es: Elasticsearch, sub: Subscription, channel: Channel[Any],
                   claimed: list[tuple[Notice, str]], result: DispatchResult, now: datetime,
                   reminder_on: date | None) -> None:
     notices, lids = tuple(n for n, _ in claimed), [lid for _, lid in claimed]

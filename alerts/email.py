@@ -11,9 +11,7 @@ from email.utils import formatdate, make_msgid
 from alerts import render
 from alerts.channels import Channel, register
 from alerts.errors import DeliveryError, SubscriptionError
-from alerts.render import Batch, Email
-from alerts.subscriptions import Subscription
-from records.notice import Notice
+from alerts.render import Email
 from records.settings import setting
 
 # One address, no display name: anything else (a CR/LF, a second address) could add headers.
@@ -69,17 +67,10 @@ class Mail(Channel[Email]):
 
     name = "email"
     metavar = "ADDRESS"
+    alert = staticmethod(render.email)
+    batch = staticmethod(render.email_batch)
+    send = staticmethod(send)
 
     def check_target(self, target: str) -> None:
         if not _ADDRESS.match(target):
             raise SubscriptionError(f"invalid email address: {target!r}")
-
-    def alert(self, notice: Notice, subscription: Subscription, thread: str | None = None, *,
-              days_left: int | None = None) -> Email:
-        return render.email(notice, subscription, thread, days_left=days_left)
-
-    def batch(self, batch: Batch, subscription: Subscription) -> Email:
-        return render.email_batch(batch, subscription)
-
-    def send(self, target: str, message: Email) -> str:
-        return send(target, message)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-
 from typing import Sequence
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError
@@ -114,5 +113,5 @@ def unfinished_notice_ids(es: Elasticsearch, limit: int = 1000) -> list[str]:
 
 def sent_count(es: Elasticsearch) -> int:
     """Return how many alerts the ledger records as sent."""
-    return es.count(index=INDEX, query={"bool": {"filter": [{"term": {"status": "sent"}}],
-                                                  "must_not": [{"term": {"stage": "digest"}}]}})["count"]
+    return int(es.count(index=INDEX, query={"bool": {"filter": [{"term": {"status": "sent"}}],
+                                                      "must_not": [{"term": {"stage": "digest"}}]}})["count"])

@@ -20,9 +20,6 @@ from alerts import blocks
 from alerts.blocks import SlackMessage
 from alerts.channels import Channel, register
 from alerts.errors import DeliveryError, SubscriptionError
-from alerts.render import Batch
-from alerts.subscriptions import Subscription
-from records.notice import Notice
 from records.settings import setting
 
 RATE_LIMIT_RETRIES = 3
@@ -88,6 +85,9 @@ class Slack(Channel[SlackMessage]):
 
     name = "slack"
     metavar = "CHANNEL"
+    alert = staticmethod(blocks.alert)
+    batch = staticmethod(blocks.batch)
+    send = staticmethod(send)
 
     def check_target(self, target: str) -> None:
         if not _CHANNEL.match(target):
@@ -101,13 +101,3 @@ class Slack(Channel[SlackMessage]):
             return f"Slack token accepted: {check()}"
         except DeliveryError as exc:
             raise SubscriptionError(f"{exc}; nothing saved") from None
-
-    def alert(self, notice: Notice, subscription: Subscription, thread: str | None = None, *,
-              days_left: int | None = None) -> SlackMessage:
-        return blocks.alert(notice, subscription, thread, days_left=days_left)
-
-    def batch(self, batch: Batch, subscription: Subscription) -> SlackMessage:
-        return blocks.batch(batch, subscription)
-
-    def send(self, target: str, message: SlackMessage) -> str:
-        return send(target, message)

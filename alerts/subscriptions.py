@@ -51,7 +51,8 @@ class Subscription:
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Subscription:
-        filters = {k: tuple(v) if isinstance(v, list) else v for k, v in doc.get("filters", {}).items()}
+        filters: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                   for k, v in doc.get("filters", {}).items()}
         # Documents saved before delivery options existed keep the defaults.
         options = {k: doc[k] for k in _OPTIONS if doc.get(k) is not None}
         return cls(doc["id"], doc["channel"], doc["target"], Filters(**filters), doc.get("created_at"),
@@ -141,7 +142,7 @@ def _selection(mode: str | None, reminders: bool | None) -> dict[str, Any]:
 
 def _scan(es: Elasticsearch, query: dict[str, Any], page: int = 10000) -> Iterator[Subscription]:
     # search_after rather than one big page: there may be more than index.max_result_window.
-    sort = [{"created_at": {"order": "asc", "missing": "_first"}}, {"id": "asc"}]
+    sort: list[dict[str, Any]] = [{"created_at": {"order": "asc", "missing": "_first"}}, {"id": "asc"}]
     after: list[Any] | None = None
     while True:
         resp = es.search(index=INDEX, size=page, query=query, sort=sort, search_after=after)

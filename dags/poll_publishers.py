@@ -15,11 +15,10 @@ notices in the event's `extra`; `dispatch_alerts` is scheduled on that Asset.
 """
 from __future__ import annotations
 
-
 from airflow.sdk import dag, task
 
-from regwatch.dagkit import DEFAULT_ARGS, NOTICES, START, catalogue_hosts
 from records.settings import setting
+from regwatch.dagkit import DEFAULT_ARGS, NOTICES, START, catalogue_hosts
 
 # "none" leaves polling to manual triggers (the demo triggers one cycle itself).
 _SCHEDULE = setting("REGWATCH_POLL_SCHEDULE")

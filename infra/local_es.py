@@ -323,7 +323,7 @@ def _healthy(node: Node) -> bool:
 def _last_log_line(node: Node) -> str:
     for path in (node.dir / "startup.log", node.dir / "logs" / f"regwatch-{node.name}.log"):
         if path.exists():
-            lines = [l for l in path.read_text(errors="replace").splitlines() if l.strip()]
+            lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
             if lines:
                 return lines[-1][:300]
     return "(no log)"

@@ -6,7 +6,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-
 # The Notice vocabularies of DESIGN.md, in lifecycle order where there is one.
 KINDS = ("standard", "policy", "other")
 STAGES = ("plan", "draft", "published", "effective", "withdrawn")

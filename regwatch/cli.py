@@ -14,14 +14,18 @@ from connectors import store
 from connectors.catalog import CatalogError
 from connectors.errors import ConnectorError
 from infra import local_es
-from regwatch.commands import UsageError
-from regwatch.commands.alerting import (cmd_digest, cmd_preview, cmd_remind, cmd_subscribe,
-                                        cmd_subscriptions, cmd_unsubscribe)
-from regwatch.commands.notices import (cmd_classify, cmd_fetch, cmd_run, cmd_search, cmd_sources,
-                                       preset_names)
-from regwatch.commands.services import cmd_es, cmd_init, cmd_kibana, cmd_mailbox, cmd_replay
 from records.settings import DEFAULTS
-
+from regwatch.commands import UsageError
+from regwatch.commands.alerting import (
+    cmd_digest,
+    cmd_preview,
+    cmd_remind,
+    cmd_subscribe,
+    cmd_subscriptions,
+    cmd_unsubscribe,
+)
+from regwatch.commands.notices import cmd_classify, cmd_fetch, cmd_run, cmd_search, cmd_sources, preset_names
+from regwatch.commands.services import cmd_es, cmd_init, cmd_kibana, cmd_mailbox, cmd_replay
 
 # --- parser -------------------------------------------------------------------------------------
 

@@ -11,8 +11,8 @@ import pendulum
 import yaml
 from airflow.sdk import Asset
 
-from regwatch.ops import task_failed
 from records.settings import setting
+from regwatch.ops import task_failed
 
 # Updated by poll_publishers with the ids of new and stage-changed notices in `extra`.
 NOTICES = Asset(name="regwatch_notices", uri="x-regwatch://notices/new")

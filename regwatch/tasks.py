@@ -10,10 +10,10 @@ from alerts.dispatch import dispatch
 from connectors import store
 from connectors.catalog import load_catalog
 from connectors.errors import ConnectorError
+from records.settings import replay_url
 from regwatch import health
 from regwatch.dagkit import host_slug
 from regwatch.pipeline import poll_source
-from records.settings import replay_url
 
 # Airflow Connection -> the environment variables the rest of regwatch reads. Credentials live
 # in Connections (AIRFLOW_CONN_* in development); an explicit environment variable still wins,

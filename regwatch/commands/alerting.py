@@ -11,6 +11,7 @@ from connectors import store
 from connectors.catalog import load_catalog
 from regwatch.commands import UsageError
 
+
 def cmd_subscribe(args: argparse.Namespace) -> int:
     chosen, target = next((c, t) for c in channels.available().values()
                           if (t := c.target_from_args(args)) is not None)

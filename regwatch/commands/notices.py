@@ -13,11 +13,10 @@ from connectors import store
 from connectors.catalog import Source, load_catalog, parse_entry
 from connectors.http import HttpClient, HttpOptions
 from connectors.registry import kinds
+from records.settings import replay_url
 from regwatch.commands import UsageError, json_line
 from regwatch.pipeline import CycleSummary, run_cycle
-from records.settings import replay_url
 from transforms.normalise import SourceMeta, normalise
-
 
 # --- classify -------------------------------------------------------------------------------
 

@@ -9,9 +9,8 @@ from typing import Sequence
 
 from connectors import store
 from infra import local_es
-from regwatch.commands import UsageError
 from records.settings import setting
-
+from regwatch.commands import UsageError
 
 # --- init / kibana ----------------------------------------------------------------------------
 

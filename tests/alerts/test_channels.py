@@ -20,9 +20,9 @@ from alerts.dispatch import dispatch
 from alerts.errors import DeliveryError, SubscriptionError
 from alerts.render import Batch
 from connectors import store
+from records.notice import Notice
 from regwatch.cli import build_parser, main
 from tests.connectors.test_store import make_notice
-from records.notice import Notice
 
 DRAFT = make_notice("https://www.miit.gov.cn/hook.html", "《区块链 智能合约安全技术要求》（征求意见稿）")
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from alerts import ledger, render, subscriptions as subs, threads
+from alerts import ledger, render, threads
+from alerts import subscriptions as subs
 from alerts.dispatch import dispatch
 from connectors import store
 from tests.connectors.test_store import make_notice

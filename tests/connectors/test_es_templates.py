@@ -57,8 +57,8 @@ class _FakeIndices:
         self.available, self.asked = available, []
 
     def analyze(self, *, analyzer: str, text: str) -> dict:
-        from elasticsearch import BadRequestError
         from elastic_transport import ApiResponseMeta, HttpHeaders
+        from elasticsearch import BadRequestError
 
         self.asked.append(analyzer)
         if analyzer not in self.available:

@@ -7,8 +7,7 @@ import pytest
 
 from connectors.catalog import parse_entry
 from connectors.errors import SourceChanged
-from connectors.http import HttpClient, HttpOptions
-from connectors.http import parse_json
+from connectors.http import HttpClient, HttpOptions, parse_json
 from connectors.json_api import fetch, lookup, parse_items
 from tests.servers import Reply
 
