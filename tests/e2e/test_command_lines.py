@@ -24,7 +24,8 @@ DOCS = [REPO / "README.md", *sorted(p for folder in ("infra", "tests", "bench", 
                                     for p in (REPO / folder).rglob("*.md") if "fixtures" not in p.parts)]
 SAMPLES = {"…": "x", "TEXT": "区块链", "PATH": "connectors/sources.yaml", "URL": "http://127.0.0.1:8765",
            "FEED_URL": "https://example.org/feed.xml", "ID": "sub-0123", "N": "7", "ISO": "2026-01-05T09:00:00+08:00",
-           "DATE": "2026-01-05", "CHANNEL": "#standards", "ADDRESS": "analyst@example.org", "S": "compliance"}
+           "DATE": "2026-01-05", "CHANNEL": "#standards", "ADDRESS": "analyst@example.org", "S": "compliance",
+           "DIR": "tests/fixtures"}
 TOKEN = re.compile(r""""[^"]*"|'[^']*'|[\[\]()]|[^\s\[\]()]+""")
 SPAN = re.compile(r"`([^`]+)`")
 SHELL_SEPARATORS = re.compile(r"&&|\|\||;")
