@@ -15,7 +15,6 @@ notices in the event's `extra`; `dispatch_alerts` is scheduled on that Asset.
 """
 from __future__ import annotations
 
-
 from airflow.sdk import dag, task
 
 from regwatch.dagkit import DEFAULT_ARGS, NOTICES, START, catalogue_hosts

@@ -126,15 +126,18 @@ def test_rejected_objects_give_one_line_and_a_failure(kibana_env, capsys, errors
                                      "warnings": []}))
     assert _run(server) == 2
     err = capsys.readouterr().err
-    assert err == f"regwatch kibana: error: Kibana imported 9 objects and rejected {len(errors)}: {detail}\n"
+    rejected = f"Kibana imported 9 objects and rejected {len(errors)}: {detail}"
+    assert err == f"regwatch kibana: error: {rejected}\n"
 
 
 @pytest.mark.parametrize("reply, message", [
     ((302, b"", {"Location": "https://sso.example.org/login"}),
-     "Kibana's address redirects (HTTP 302 to https://sso.example.org/login): give the final address with --url"),
+     "Kibana's address redirects (HTTP 302 to https://sso.example.org/login): "
+     "give the final address with --url"),
     ((200, b"<html><body>nginx</body></html>", {"Content-Type": "text/html"}),
      "no JSON in the answer (HTTP 200, text/html): is it Kibana?"),
-    ((502, b"Bad Gateway", {"Content-Type": "text/plain"}), "Kibana refused the import (HTTP 502): Bad Gateway"),
+    ((502, b"Bad Gateway", {"Content-Type": "text/plain"}),
+     "Kibana refused the import (HTTP 502): Bad Gateway"),
     ((400, {"statusCode": 400, "error": "Bad Request", "message": "Invalid file\nextension .txt"}),
      "Kibana refused the import (HTTP 400): Invalid file extension .txt"),
 ])
@@ -153,8 +156,9 @@ def test_new_ids_in_a_second_space_are_a_warning(kibana_env, capsys) -> None:
     assert _run(server, "--space", "compliance") == 0
     out, err = capsys.readouterr()
     assert out == f"imported 3 saved objects into {server.url} (space compliance)\n"
-    assert err == ("regwatch kibana: warning: Kibana gave 2 objects new ids (the same ids exist in another "
-                   "space): index-pattern regwatch-notices -> 6f0c-1, dashboard regwatch-overview -> 9a2e-2\n")
+    assert err == ("regwatch kibana: warning: Kibana gave 2 objects new ids (the same ids exist in "
+                   "another space): index-pattern regwatch-notices -> 6f0c-1, "
+                   "dashboard regwatch-overview -> 9a2e-2\n")
 
 
 def test_wrong_credentials_give_one_line_without_the_password(kibana_env, capsys) -> None:

@@ -7,7 +7,6 @@ import sys
 import tomllib
 from fnmatch import fnmatch
 from importlib.metadata import packages_distributions, requires
-from pathlib import Path
 
 from tests.conftest import REPO
 
@@ -80,7 +79,8 @@ def test_declared_dependencies_are_requirements_txt_pinned_as_in_constraints() -
             for line in (REPO / "constraints.txt").read_text().splitlines() if "==" in line}
     for line in lines:
         name, sep, version = line.partition("==")
-        assert sep and pins.get(_name(name)) == version, f"{line}: constraints.txt pins {pins.get(_name(name))}"
+        pinned = pins.get(_name(name))
+        assert sep and pinned == version, f"{line}: constraints.txt pins {pinned}"
 
 
 def test_every_package_is_shipped() -> None:
