@@ -37,7 +37,7 @@ add_connection() {
 # The ids and fields regwatch.tasks.CONNECTIONS reads (an explicit environment variable wins).
 # An empty field, or a null port, leaves regwatch's default (records/settings.py).
 es_host=${ES_URL#*://}
-add_connection regwatch_es "$(printf '{"conn_type":"elasticsearch","host":"%s","port":%s,"login":"%s","password":"%s","schema":"%s"}' \
+add_connection regwatch_es "$(printf '{"conn_type":"generic","host":"%s","port":%s,"login":"%s","password":"%s","schema":"%s"}' \
   "${es_host%:*}" "${es_host##*:}" "$ES_USERNAME" "$ES_PASSWORD" "${ES_URL%%://*}")"
 if [ -n "${SLACK_BOT_TOKEN:-}" ]; then
   add_connection regwatch_slack "$(printf '{"conn_type":"slack","password":"%s","extra":{"base_url":"%s"}}' \

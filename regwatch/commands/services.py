@@ -27,12 +27,16 @@ def cmd_kibana(args: argparse.Namespace) -> int:
     if not args.url:
         raise UsageError("give Kibana's address with --url or $KIBANA_URL")
     try:
-        count = import_objects(args.url, space=args.space)
+        done = import_objects(args.url, space=args.space)
     except KibanaError as exc:
         print(f"regwatch kibana: error: {exc}", file=sys.stderr)
         return 2
-    print(f"imported {count} saved objects into {args.url}"
+    print(f"imported {done.count} saved objects into {args.url}"
           + (f" (space {args.space})" if args.space else ""))
+    if done.new_ids:  # links and bookmarks by id open the copy in the other space, not these
+        moved = ", ".join(f"{kind} {old} -> {new}" for kind, old, new in done.new_ids)
+        print(f"regwatch kibana: warning: Kibana gave {len(done.new_ids)} objects new ids (the same "
+              f"ids exist in another space): {moved}", file=sys.stderr)
     return 0
 
 

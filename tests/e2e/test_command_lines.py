@@ -19,12 +19,13 @@ import pytest
 from regwatch.cli import build_parser
 from tests.conftest import REPO
 
-DOCS = [REPO / "README.md", *sorted(p for folder in ("infra", "tests", "bench", "regwatch", "connectors",
-                                                     "transforms", "alerts", "dags")
-                                    for p in (REPO / folder).rglob("*.md") if "fixtures" not in p.parts)]
+SHIPPED_DOCS = ("infra", "tests", "bench", "regwatch", "connectors", "transforms", "alerts", "dags")
+DOCS = [REPO / "README.md", *sorted(p for folder in SHIPPED_DOCS for p in (REPO / folder).rglob("*.md")
+                                    if "fixtures" not in p.parts)]
 SAMPLES = {"…": "x", "TEXT": "区块链", "PATH": "connectors/sources.yaml", "URL": "http://127.0.0.1:8765",
-           "FEED_URL": "https://example.org/feed.xml", "ID": "sub-0123", "N": "7", "ISO": "2026-01-05T09:00:00+08:00",
-           "DATE": "2026-01-05", "CHANNEL": "#standards", "ADDRESS": "analyst@example.org", "S": "compliance"}
+           "FEED_URL": "https://example.org/feed.xml", "ID": "sub-0123", "N": "7",
+           "ISO": "2026-01-05T09:00:00+08:00", "DATE": "2026-01-05", "CHANNEL": "#standards",
+           "ADDRESS": "analyst@example.org", "S": "compliance", "DIR": "tests/fixtures"}
 TOKEN = re.compile(r""""[^"]*"|'[^']*'|[\[\]()]|[^\s\[\]()]+""")
 SPAN = re.compile(r"`([^`]+)`")
 SHELL_SEPARATORS = re.compile(r"&&|\|\||;")
@@ -193,4 +194,5 @@ def test_catalog_goes_before_or_after_the_subcommand_and_after_wins(argv) -> Non
     assert parse(argv).catalog is None
     assert parse(["--catalog", "before.yaml", *argv]).catalog == "before.yaml"
     assert parse([command, "--catalog", "after.yaml", *rest]).catalog == "after.yaml"
-    assert parse(["--catalog", "before.yaml", command, *rest, "--catalog", "after.yaml"]).catalog == "after.yaml"
+    both = ["--catalog", "before.yaml", command, *rest, "--catalog", "after.yaml"]
+    assert parse(both).catalog == "after.yaml"

@@ -19,7 +19,7 @@ class FakeKibana(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, expect_auth: str | None, reply: tuple[int, dict] | None = None) -> None:
+    def __init__(self, expect_auth: str | None, reply: tuple | None = None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.expect_auth, self.reply, self.requests = expect_auth, reply, []
         threading.Thread(target=self.serve_forever, daemon=True).start()
@@ -28,7 +28,8 @@ class FakeKibana(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
 
-    def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
+    def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple:
+        """(status, JSON body) as Kibana answers; a `reply` given may add headers or a raw body."""
         url = urlsplit(path)
         self.requests.append({"method": method, "path": url.path, "query": parse_qs(url.query)})
         if headers.get("authorization") != self.expect_auth:
@@ -55,12 +56,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _any(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        status, reply = self.server.answer(self.command, self.path,
-                                           {k.lower(): v for k, v in self.headers.items()}, body)
-        data = json.dumps(reply).encode()
+        status, reply, *extra = self.server.answer(self.command, self.path,
+                                                   {k.lower(): v for k, v in self.headers.items()}, body)
+        headers = {"Content-Type": "application/json", **(extra[0] if extra else {})}
+        data = reply if isinstance(reply, bytes) else json.dumps(reply).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
+        for name, value in {**headers, "Content-Length": str(len(data))}.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
@@ -104,14 +106,59 @@ def test_api_key_and_space(kibana_env, capsys) -> None:
     assert "(space compliance)" in capsys.readouterr().out
 
 
-def test_rejected_objects_give_one_line_and_a_failure(kibana_env, capsys) -> None:
-    server = FakeKibana(None, (200, {"success": False, "successCount": 9, "errors": [
-        {"id": "regwatch-notices", "type": "index-pattern", "title": "x",
-         "error": {"type": "conflict"}}]}))
+def _failure(kind: str, object_id: str, error: dict) -> dict:
+    """One entry of `errors` as Kibana sends it (SavedObjectsImportFailure)."""
+    return {"id": object_id, "type": kind, "meta": {"title": object_id, "icon": "x"}, "error": error}
+
+
+@pytest.mark.parametrize("errors, detail", [
+    ([_failure("index-pattern", "regwatch-notices", {"type": "conflict"})],
+     "index-pattern regwatch-notices: conflict"),
+    ([_failure("search", "regwatch-open-drafts", {"type": "missing_references", "references": [
+        {"type": "index-pattern", "id": "regwatch-notices"}, {"type": "index-pattern", "id": "regwatch-x"}]}),
+      _failure("lens", "regwatch-by-stage", {"type": "unknown", "statusCode": 400,
+                                             "message": "Unsupported\n  saved object version"})],
+     "search regwatch-open-drafts: missing_references (missing index-pattern regwatch-notices, "
+     "index-pattern regwatch-x); lens regwatch-by-stage: unknown (Unsupported saved object version)"),
+])
+def test_rejected_objects_give_one_line_and_a_failure(kibana_env, capsys, errors, detail) -> None:
+    server = FakeKibana(None, (200, {"success": False, "successCount": 9, "errors": errors,
+                                     "warnings": []}))
     assert _run(server) == 2
-    err = capsys.readouterr().err.strip()
-    assert err == ("regwatch kibana: error: Kibana imported 9 objects and rejected 1; "
-                   "first: index-pattern regwatch-notices: conflict")
+    err = capsys.readouterr().err
+    rejected = f"Kibana imported 9 objects and rejected {len(errors)}: {detail}"
+    assert err == f"regwatch kibana: error: {rejected}\n"
+
+
+@pytest.mark.parametrize("reply, message", [
+    ((302, b"", {"Location": "https://sso.example.org/login"}),
+     "Kibana's address redirects (HTTP 302 to https://sso.example.org/login): "
+     "give the final address with --url"),
+    ((200, b"<html><body>nginx</body></html>", {"Content-Type": "text/html"}),
+     "no JSON in the answer (HTTP 200, text/html): is it Kibana?"),
+    ((502, b"Bad Gateway", {"Content-Type": "text/plain"}),
+     "Kibana refused the import (HTTP 502): Bad Gateway"),
+    ((400, {"statusCode": 400, "error": "Bad Request", "message": "Invalid file\nextension .txt"}),
+     "Kibana refused the import (HTTP 400): Invalid file extension .txt"),
+])
+def test_a_redirect_or_an_answer_that_is_not_kibanas_fails_with_its_status(kibana_env, capsys, reply,
+                                                                            message) -> None:
+    assert _run(FakeKibana(None, reply)) == 2
+    assert capsys.readouterr().err == f"regwatch kibana: error: {message}\n"
+
+
+def test_new_ids_in_a_second_space_are_a_warning(kibana_env, capsys) -> None:
+    results = [{"type": "index-pattern", "id": "regwatch-notices", "destinationId": "6f0c-1", "meta": {}},
+               {"type": "search", "id": "regwatch-open-drafts", "meta": {}},
+               {"type": "dashboard", "id": "regwatch-overview", "destinationId": "9a2e-2", "meta": {}}]
+    server = FakeKibana(None, (200, {"success": True, "successCount": 3, "successResults": results,
+                                     "warnings": []}))
+    assert _run(server, "--space", "compliance") == 0
+    out, err = capsys.readouterr()
+    assert out == f"imported 3 saved objects into {server.url} (space compliance)\n"
+    assert err == ("regwatch kibana: warning: Kibana gave 2 objects new ids (the same ids exist in "
+                   "another space): index-pattern regwatch-notices -> 6f0c-1, "
+                   "dashboard regwatch-overview -> 9a2e-2\n")
 
 
 def test_wrong_credentials_give_one_line_without_the_password(kibana_env, capsys) -> None:
