@@ -55,7 +55,8 @@ def secured():
 
 def api_key(node: local_es.Node, name: str, role: dict) -> dict:
     """Mint an API key limited to `role`, as an operator would for regwatch."""
-    admin = store.Elasticsearch(node.url, basic_auth=(node.username, ES_PASSWORD))
+    # The first key creates the .security index: on a busy machine that outlasts the 10 s default.
+    admin = store.Elasticsearch(node.url, basic_auth=(node.username, ES_PASSWORD), request_timeout=60)
     return dict(admin.security.create_api_key(name=name, role_descriptors={name: role}))
 
 
