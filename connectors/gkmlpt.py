@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from connectors import html
 from connectors.catalog import Source
-from connectors.errors import SourceChanged, SourceUnavailable
+from connectors.errors import HttpStatusError, SourceChanged
 from connectors.http import HttpClient, parse_json
 from connectors.registry import Seen, register
 from records.items import FetchedItem
@@ -92,8 +92,8 @@ def _list_page(source: Source, http: HttpClient, category: int, sid: str, page: 
     try:
         text = http.get(url, params={"page": str(page), "sid": sid}, headers=headers,
                         conditional=True).text
-    except SourceUnavailable as exc:
-        if page > 1 and "HTTP 404" in str(exc):
+    except HttpStatusError as exc:
+        if page > 1 and exc.status == 404:
             return None  # some sites answer 404 past the last page instead of an empty list
         raise
     return parse_answer(text, url)

@@ -91,6 +91,7 @@ def with_detail(item: FetchedItem, http: HttpClient,
     try:
         page = http.get(item.url)
     except ConnectorError as exc:
-        # The list told us the notice exists; a broken detail page must not hide it.
-        return replace(item, warnings=item.warnings + (f"detail page: {exc}",))
+        # The list told us the notice exists; a broken detail page must not hide it. The
+        # store keeps it marked incomplete, so a later poll fetches the detail page again.
+        return replace(item, warnings=item.warnings + (f"detail page: {exc}",), detail_failed=True)
     return parse(page.text, item)

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from connectors import html
 from connectors.catalog import Source
-from connectors.errors import SourceBlocked, SourceChanged, SourceUnavailable
+from connectors.errors import HttpStatusError, SourceBlocked, SourceChanged
 from connectors.http import HttpClient
 from connectors.registry import Seen, register
 from records.items import FetchedItem
@@ -82,8 +82,8 @@ def _list_page(url: str, http: HttpClient, opts: HtmlListOptions, *, first: bool
             raise
         # PBOC's WZWS challenge guards GET only; RSSHub's zcyj/gzlw routes POST with no body.
         return http.post(url).text
-    except SourceUnavailable as exc:
-        if not first and "HTTP 404" in str(exc):
+    except HttpStatusError as exc:
+        if not first and exc.status == 404:
             return None  # past the last page
         raise
 

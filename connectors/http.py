@@ -18,7 +18,8 @@ import certifi
 import httpx
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from connectors.errors import SourceBlocked, SourceChanged, SourceUnavailable
+from connectors.errors import (ConnectorError, SourceBlocked, SourceChanged, SourceUnavailable,
+                               status_error)
 
 # One TLS context for every client: building one loads the CA bundle, ~50 ms of CPU each time.
 _TLS = ssl.create_default_context(cafile=certifi.where())
@@ -74,9 +75,12 @@ def parse_json(text: str, url: str, what: str = "API") -> Any:
         raise SourceChanged(f"{what} answered malformed JSON ({exc.msg} at {exc.pos})", url=url) from None
 
 
-class _Retryable(SourceUnavailable):
-    def __init__(self, message: str, *, url: str, retry_after: float | None = None) -> None:
-        super().__init__(message, url=url)
+class _Retryable(Exception):
+    """A failure worth another attempt; `error` is what the caller gets when attempts run out."""
+
+    def __init__(self, error: ConnectorError, retry_after: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
         self.retry_after = retry_after
 
 
@@ -168,7 +172,7 @@ class HttpClient:
         try:
             return retrying(self._once, method, url, kwargs)
         except _Retryable as exc:
-            raise SourceUnavailable(str(exc).rsplit(" (", 1)[0], url=url) from None
+            raise exc.error from None
 
     def _wait(self, state: Any) -> float:
         exc = state.outcome.exception()
@@ -202,9 +206,9 @@ class HttpClient:
         except httpx.TooManyRedirects:
             raise SourceUnavailable(f"more than {self.options.max_redirects} redirects", url=url) from None
         except httpx.TimeoutException as exc:
-            raise _Retryable(f"timed out ({type(exc).__name__})", url=url) from None
+            raise _Retryable(SourceUnavailable(f"timed out ({type(exc).__name__})", url=url)) from None
         except httpx.TransportError as exc:
-            raise _Retryable(f"network error: {type(exc).__name__}: {exc}", url=url) from None
+            raise _Retryable(SourceUnavailable(f"network error: {type(exc).__name__}: {exc}", url=url)) from None
         response = Response(url, status, dict(resp_headers), content)
         return self._check(response)
 
@@ -217,7 +221,8 @@ class HttpClient:
                 if size > self.options.max_bytes:
                     raise SourceUnavailable(f"response larger than {self.options.max_bytes} bytes", url=url)
                 if time.monotonic() - start > self.options.total_timeout:
-                    raise _Retryable(f"response took longer than {self.options.total_timeout:.0f}s", url=url)
+                    raise _Retryable(SourceUnavailable(
+                        f"response took longer than {self.options.total_timeout:.0f}s", url=url))
                 chunks.append(chunk)
         finally:
             self.bytes_received += r.num_bytes_downloaded
@@ -227,11 +232,9 @@ class HttpClient:
         if r.status == 304:
             return r
         if r.status == 429 or r.status >= 500:
-            raise _Retryable(f"HTTP {r.status}", url=r.url, retry_after=_retry_after(r.headers))
-        if r.status == 412:
-            raise SourceBlocked("HTTP 412 JavaScript challenge", url=r.url)
+            raise _Retryable(status_error(r.status, r.url), retry_after=_retry_after(r.headers))
         if r.status >= 400:
-            raise SourceUnavailable(f"HTTP {r.status}", url=r.url)
+            raise status_error(r.status, r.url)
         for pattern, what in _CHALLENGES:
             if pattern.search(r.content[:20000]):
                 raise SourceBlocked(f"anti-bot answer: {what}", url=r.url)

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 KIND_MODULES = ("connectors.rss", "connectors.jpaas_unit", "connectors.gkmlpt", "connectors.html_list",
                 "connectors.samr_std", "connectors.json_api")
 
-# Given candidate URLs, return those already indexed (so detail pages are fetched for new items only).
+# Given candidate URLs, return those already indexed complete: detail pages are fetched for new
+# items, and again for those whose detail page failed on an earlier poll.
 Seen = Callable[[list[str]], set[str]]
 FetchFn = Callable[["Source", "HttpClient", Seen], "list[FetchedItem]"]
 

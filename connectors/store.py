@@ -22,6 +22,9 @@ INDICES = {
     "regwatch-standards": "regwatch-standards-v1",
 }
 NOTICES = "regwatch-notices"
+# Polls that try a failed detail page before giving up on it: ten polls span hours on the
+# busiest schedules (a maintenance window) and days on the daily ones.
+DETAIL_ATTEMPTS = 10
 
 
 class StoreError(RuntimeError):
@@ -80,6 +83,8 @@ class UpsertResult:
     updated: list[str] = field(default_factory=list)
     stage_changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    detail_pending: list[str] = field(default_factory=list)
+    detail_given_up: list[str] = field(default_factory=list)
 
     @property
     def alertable(self) -> list[str]:
@@ -91,18 +96,25 @@ def upsert_notices(es: Elasticsearch, notices: Sequence[Notice]) -> UpsertResult
 
     A new notice, or one whose stage moved, is written with ``announced_at: null``: it stays
     due for alerting until a dispatch has handled it, even if this poll fails half-way.
+    A notice whose detail page failed again is rewritten to count the attempt (see _detail),
+    and one whose detail page was read at last to clear its mark.
     """
     result = UpsertResult()
     existing = _existing(es, [n.id for n in notices])
     docs = []
     for notice in {n.id: n for n in notices}.values():
         before, doc = existing.get(notice.id), notice.to_doc()
+        if notice.detail_pending and not _detail(notice.id, doc, before, result):
+            result.unchanged.append(notice.id)
+            continue
         if before is None:
             result.created.append(notice.id)
             doc["announced_at"] = None
         elif before.get("content_hash") == notice.content_hash:
             result.unchanged.append(notice.id)
-            continue
+            if not (notice.detail_pending or before.get("detail_pending")):
+                continue
+            doc["announced_at"] = before.get("announced_at")  # rewritten for its detail state
         else:
             result.updated.append(notice.id)
             if before.get("stage") != notice.stage:
@@ -113,6 +125,26 @@ def upsert_notices(es: Elasticsearch, notices: Sequence[Notice]) -> UpsertResult
         docs.append((notice.id, doc))
     _bulk_index(es, NOTICES, docs)
     return result
+
+
+def _detail(notice_id: str, doc: dict[str, Any], before: dict[str, Any] | None,
+            result: UpsertResult) -> bool:
+    """Count one more failed detail page on `doc`; False: keep the indexed version instead.
+
+    A notice indexed complete (or given up on) is never replaced by one whose detail failed:
+    that happens only when two polls overlap, and the other one read the page.
+    """
+    if before is not None and not before.get("detail_pending"):
+        return False
+    attempts = int((before or {}).get("detail_attempts") or 0) + 1
+    doc["detail_attempts"] = attempts
+    if attempts < DETAIL_ATTEMPTS:
+        result.detail_pending.append(notice_id)
+        return True
+    doc["detail_pending"] = False  # known from now on, so no poll fetches the page again
+    doc["warnings"] = [*doc["warnings"], f"detail page given up after {attempts} failed attempts"]
+    result.detail_given_up.append(notice_id)
+    return True
 
 
 def unannounced_ids(es: Elasticsearch, source_id: str, *, limit: int = 1000) -> list[str]:
@@ -139,7 +171,8 @@ def _existing(es: Elasticsearch, ids: list[str]) -> dict[str, dict[str, Any]]:
     for start in range(0, len(ids), 1000):
         chunk = ids[start:start + 1000]
         resp = es.mget(index=NOTICES, ids=chunk,
-                       source_includes=["content_hash", "stage", "announced_at"])
+                       source_includes=["content_hash", "stage", "announced_at",
+                                        "detail_pending", "detail_attempts"])
         found.update({d["_id"]: d["_source"] for d in resp["docs"] if d.get("found")})
     return found
 
@@ -167,11 +200,16 @@ def get_notices(es: Elasticsearch, ids: Sequence[str]) -> list[Notice]:
 
 
 def known_urls(es: Elasticsearch, source_id: str, urls: Sequence[str]) -> set[str]:
-    """Return which of these URLs this source already has in the index."""
+    """Return which of these URLs this source already has complete in the index.
+
+    A notice whose detail page failed is not complete until it is read or given up on: its
+    URL is left out, so the connector fetches the detail page again.
+    """
     if not urls:
         return set()
-    resp = es.search(index=NOTICES, size=len(urls), source_includes=["url"], query={"bool": {"filter": [
-        {"term": {"source_id": source_id}}, {"terms": {"url": list(urls)}}]}})
+    resp = es.search(index=NOTICES, size=len(urls), source_includes=["url"], query={"bool": {
+        "filter": [{"term": {"source_id": source_id}}, {"terms": {"url": list(urls)}}],
+        "must_not": [{"term": {"detail_pending": True}}]}})
     return {h["_source"]["url"] for h in resp["hits"]["hits"]}
 
 

@@ -22,6 +22,9 @@ class FetchedItem:
     ``partial`` marks a list-only view of a notice already indexed (its detail page is
     fetched once, when it is new): the store keeps the full version it has.
 
+    ``detail_failed`` says its detail page could not be fetched this time (the reason is in
+    ``warnings``): the notice is indexed from the list and its detail page tried again later.
+
     Dates stay as the publisher wrote them (``2026-09-19``, epoch milliseconds, ``2026年9月19日``):
     parsing them is a transform, so it is pure and table-tested in one place.
     """
@@ -37,4 +40,5 @@ class FetchedItem:
     attachments: tuple[Attachment, ...] = ()
     warnings: tuple[str, ...] = field(default=())
     partial: bool = False
+    detail_failed: bool = False
     hints: dict[str, Any] = field(default_factory=dict)

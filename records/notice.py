@@ -37,6 +37,9 @@ class Notice:
     attachments: list[dict[str, str]]
     content_hash: str
     warnings: list[str] = field(default_factory=list)
+    # Its detail page failed (body, attachments and a body-derived deadline are missing);
+    # later polls fetch it again until it is read or given up on (connectors/store.py).
+    detail_pending: bool = False
 
     def to_doc(self) -> dict[str, Any]:
         """Return the JSON document indexed for this notice."""

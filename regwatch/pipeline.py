@@ -1,6 +1,7 @@
 """One poll of one publisher, and one full cycle: the functions the DAGs and the CLI share."""
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,7 @@ from connectors.registry import kinds
 from transforms.normalise import SourceMeta, normalise
 
 Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -36,6 +38,9 @@ class PollOutcome:
     created: list[str] = field(default_factory=list)
     stage_changed: list[str] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
+    # Notices whose detail page failed: tried again next poll, or given up on in this one.
+    details_pending: list[str] = field(default_factory=list)
+    details_given_up: list[str] = field(default_factory=list)
     updated: int = 0
     warnings: int = 0
     latency_ms: int = 0
@@ -75,25 +80,35 @@ def poll_source(es: Elasticsearch, source: Source, *, replay: str | None = None,
         outcome.status = "changed"
         outcome.error = f"SourceChanged: the list parsed to no items (it had {before['items_seen']})"
     # Every answer came from the conditional-GET cache: the notices are the ones indexed last time.
-    unchanged = outcome.bytes == 0 and before.get("items_seen") == len(items)
+    # (A detail page that failed without a byte is no answer: its attempt must still be counted.)
+    unchanged = (outcome.bytes == 0 and before.get("items_seen") == len(items)
+                 and not any(i.detail_failed for i in items))
     meta = SourceMeta(source.id, source.issuer, source.jurisdiction, source.zone, source.hints)
     notices = [] if unchanged else [normalise(i, meta, started_at) for i in items if not i.partial]
     result = store.upsert_notices(es, notices)
     outcome.seen, outcome.updated = len(items), len(result.updated)
     outcome.created, outcome.stage_changed = result.created, result.stage_changed
     outcome.pending = store.unannounced_ids(es, source.id)
+    outcome.details_pending, outcome.details_given_up = result.detail_pending, result.detail_given_up
+    if result.detail_given_up:
+        log.warning("%s: gave up on the detail pages of %d notices after %d failed polls: %s",
+                    source.id, len(result.detail_given_up), store.DETAIL_ATTEMPTS,
+                    ", ".join(result.detail_given_up))
     outcome.warnings = sum(len(n.warnings) for n in notices)
     outcome.latency_ms = int((time.monotonic() - start) * 1000)
-    _record(es, source, outcome, started_at, cache)
+    _record(es, source, outcome, started_at, cache, before)
     return outcome
 
 
 def _record(es: Elasticsearch, source: Source, outcome: PollOutcome, when: datetime,
-            cache: dict[str, Any]) -> None:
+            cache: dict[str, Any], before: dict[str, Any]) -> None:
     doc = {"kind": source.kind, "status": outcome.status, "last_attempt": when.isoformat(),
            "latency_ms": outcome.latency_ms, "bytes": outcome.bytes, "items_seen": outcome.seen,
            "items_new": len(outcome.created), "last_error": outcome.error,
-           "error_class": None if outcome.error is None else outcome.status, "http_cache": cache}
+           "error_class": None if outcome.error is None else outcome.status, "http_cache": cache,
+           # Given-up detail pages add up: a notice given up on is never tried again.
+           "details_pending": len(outcome.details_pending),
+           "details_given_up": (before.get("details_given_up") or 0) + len(outcome.details_given_up)}
     if outcome.error is None:
         doc["last_success"] = when.isoformat()
     store.record_health(es, source.id, doc)

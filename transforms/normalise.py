@@ -60,5 +60,5 @@ def normalise(item: FetchedItem, source: SourceMeta, now: datetime) -> Notice:
         standard_numbers=list(facts["standard_numbers"]), standard_key=facts.get("standard_key"),
         comment_deadline=deadline.isoformat() if deadline else None, attachments=attachments,
         content_hash=content_hash(title, summary, item.body, attachments, item.published, deadline),
-        warnings=warnings,
+        warnings=warnings, detail_pending=item.detail_failed,
     )

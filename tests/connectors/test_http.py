@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from connectors.errors import SourceBlocked, SourceUnavailable
+from connectors.errors import (HttpBlocked, HttpStatusError, HttpUnavailable, SourceBlocked,
+                               SourceUnavailable, status_error)
 from connectors.http import HttpClient, HttpOptions, decode
 from tests.servers import Reply
 
@@ -47,6 +48,43 @@ def test_honours_retry_after_on_429(scripted) -> None:
     with HttpClient(FAST) as http:
         assert http.get(scripted.url("/p")).content == b"ok"
     assert time.monotonic() - start >= 2.0
+
+
+@pytest.mark.parametrize("status, cls, category, message", [
+    (400, HttpUnavailable, "unavailable", "HTTP 400"),
+    (403, HttpUnavailable, "unavailable", "HTTP 403"),
+    (404, HttpUnavailable, "unavailable", "HTTP 404"),
+    (410, HttpUnavailable, "unavailable", "HTTP 410"),
+    (412, HttpBlocked, "blocked", "HTTP 412 JavaScript challenge"),
+    (429, HttpUnavailable, "unavailable", "HTTP 429"),
+    (500, HttpUnavailable, "unavailable", "HTTP 500"),
+    (503, HttpUnavailable, "unavailable", "HTTP 503"),
+])
+def test_each_error_status_maps_to_a_typed_error(status, cls, category, message) -> None:
+    exc = status_error(status, "https://x.gov.cn/p")
+    assert type(exc) is cls and isinstance(exc, HttpStatusError)
+    assert (exc.status, exc.category, str(exc)) == (status, category, f"{message} (https://x.gov.cn/p)")
+
+
+@pytest.mark.parametrize("replies, cls, status, hits", [
+    ([Reply(404)], HttpUnavailable, 404, 1),
+    ([Reply(412, b"<html>challenge</html>")], HttpBlocked, 412, 1),
+    ([Reply(503), Reply(502), Reply(500)], HttpUnavailable, 500, 3),  # the last attempt's status
+    ([Reply(429, headers={"Retry-After": "0"})], HttpUnavailable, 429, 3),
+])
+def test_the_status_survives_retries_on_the_raised_error(scripted, replies, cls, status, hits) -> None:
+    scripted.script["/p"] = replies
+    with HttpClient(FAST) as http, pytest.raises(cls) as info:
+        http.get(scripted.url("/p"))
+    assert info.value.status == status and info.value.url == scripted.url("/p")
+    assert scripted.hits["/p"] == hits
+
+
+def test_a_transport_failure_carries_no_status(scripted) -> None:
+    scripted.script["/p"] = [Reply(reset=True)]
+    with HttpClient(FAST) as http, pytest.raises(SourceUnavailable) as info:
+        http.get(scripted.url("/p"))
+    assert not isinstance(info.value, HttpStatusError) and "network error" in str(info.value)
 
 
 def test_no_retry_on_404(scripted) -> None:

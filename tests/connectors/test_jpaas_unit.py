@@ -72,6 +72,7 @@ def test_detail_failure_keeps_the_notice_with_a_warning(scripted) -> None:
     assert items[0].published == "2026-09-19 10:00" and items[0].body.startswith("body")
     assert [a.name for a in items[0].attachments] == ["att"]
     assert items[1].warnings and "HTTP 404" in items[1].warnings[0]
+    assert [i.detail_failed for i in items] == [False, True]  # so the store retries that one
     # The unit API was called with the querydata and the Referer the real site expects.
     api_headers = scripted.request_headers[1]
     assert api_headers["Referer"].endswith("/list/index.html")

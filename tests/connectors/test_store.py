@@ -70,6 +70,27 @@ def test_known_urls(es) -> None:
     assert store.known_urls(es, "miit-yjzj", ["https://x/1", "https://x/2"]) == {"https://x/1"}
 
 
+def test_a_notice_whose_detail_failed_is_unknown_until_complete(es) -> None:
+    pending = make_notice("https://x/1", "t", detail_pending=True, warnings=["detail page: HTTP 500"])
+    assert store.upsert_notices(es, [pending]).detail_pending == [pending.id]
+    assert store.known_urls(es, "miit-yjzj", ["https://x/1"]) == set()  # so its detail is fetched again
+    again = store.upsert_notices(es, [pending])  # failed again, nothing else changed: the attempt counts
+    assert again.unchanged == [pending.id] and again.detail_pending == [pending.id]
+    assert es.get(index=store.NOTICES, id=pending.id)["_source"]["detail_attempts"] == 2
+    complete = replace(pending, body="正文", warnings=[], detail_pending=False, content_hash="with body")
+    assert store.upsert_notices(es, [complete]).updated == [pending.id]
+    assert store.known_urls(es, "miit-yjzj", ["https://x/1"]) == {"https://x/1"}
+
+
+def test_a_failed_detail_never_replaces_a_complete_notice(es) -> None:
+    complete = make_notice("https://x/1", "t", body="正文", content_hash="with body")
+    store.upsert_notices(es, [complete])
+    failed = replace(complete, body="", detail_pending=True, content_hash="without body")
+    result = store.upsert_notices(es, [failed])  # an overlapping poll whose detail fetch failed
+    assert result.unchanged == [complete.id] and not result.detail_pending and not result.updated
+    assert es.get(index=store.NOTICES, id=complete.id)["_source"]["body"] == "正文"
+
+
 @pytest.fixture(scope="module")
 def secured_node():
     port = int(os.environ.get("REGWATCH_TEST_ES_PORT", "9250")) + 20
