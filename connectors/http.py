@@ -18,8 +18,7 @@ import certifi
 import httpx
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from connectors.errors import (ConnectorError, SourceBlocked, SourceChanged, SourceUnavailable,
-                               status_error)
+from connectors.errors import ConnectorError, SourceBlocked, SourceChanged, SourceUnavailable, status_error
 
 # One TLS context for every client: building one loads the CA bundle, ~50 ms of CPU each time.
 _TLS = ssl.create_default_context(cafile=certifi.where())

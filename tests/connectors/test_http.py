@@ -6,8 +6,14 @@ from dataclasses import replace
 
 import pytest
 
-from connectors.errors import (HttpBlocked, HttpStatusError, HttpUnavailable, SourceBlocked,
-                               SourceUnavailable, status_error)
+from connectors.errors import (
+    HttpBlocked,
+    HttpStatusError,
+    HttpUnavailable,
+    SourceBlocked,
+    SourceUnavailable,
+    status_error,
+)
 from connectors.http import HttpClient, HttpOptions, decode
 from tests.servers import Reply
 
