@@ -50,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="regwatch", description=__doc__)
     parser.add_argument("--catalog", default=None, help=_CATALOG_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("classify", help="JSON lines in, understanding out").set_defaults(fn=cmd_classify)
+    p = sub.add_parser("classify", help="JSON lines in, understanding out")
+    _add_catalog(p)  # a line naming a publisher takes its facts (hints) from the catalogue
+    p.set_defaults(fn=cmd_classify)
     p = sub.add_parser("fetch", help="fetch one publisher or feed and print its notices")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--source")

@@ -186,7 +186,7 @@ def test_drift_is_caught(argv, message, capsys) -> None:
     capsys.readouterr()
 
 
-@pytest.mark.parametrize("argv", [["fetch", "--source", "x"], ["sources"], ["run", "--once"],
+@pytest.mark.parametrize("argv", [["classify"], ["fetch", "--source", "x"], ["sources"], ["run", "--once"],
                                   ["subscribe", "--console"]])
 def test_catalog_goes_before_or_after_the_subcommand_and_after_wins(argv) -> None:
     parse = build_parser().parse_args
