@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Check (and, as root on Debian, install) what the local Elasticsearch node needs:
-# Maven to fetch the distribution and a JDK 21+ to run it.
+# Check (and, as root on Debian, install) what `make` needs beside Python: Maven to fetch the
+# Elasticsearch distribution and a JDK 21+ to run it; faketime, with which `make test` runs the
+# tests that need no services a second time, a year ahead (no test may depend on today's date).
 set -euo pipefail
 
 have_jdk21() {
@@ -14,7 +15,7 @@ have_jdk21() {
 
 apt_install() {
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-    echo "missing: $* (install it, or set ES_JAVA_HOME to a JDK 21+)" >&2
+    echo "missing: $* (install it: sudo apt-get install $*${OR:+, or $OR})" >&2
     exit 1
   fi
   apt-get update -qq >/dev/null
@@ -23,5 +24,6 @@ apt_install() {
 
 command -v mvn >/dev/null || apt_install maven
 if ! have_jdk21; then
-  apt_install openjdk-21-jdk-headless || apt_install openjdk-25-jdk-headless
+  OR="set ES_JAVA_HOME to a JDK 21+" apt_install openjdk-21-jdk-headless || apt_install openjdk-25-jdk-headless
 fi
+command -v faketime >/dev/null || apt_install faketime

@@ -29,6 +29,27 @@ from tests.servers import ScriptedServer, SmtpSink
 # Several test sessions may run side by side: each port gets its own node folder.
 _TEST_PORT = int(os.environ.get("REGWATCH_TEST_ES_PORT", "9250"))
 TEST_NODE = local_es.Node(name=f"test-{_TEST_PORT}", port=_TEST_PORT)
+# Tests are marked from the fixtures they use (directly or through another fixture):
+# `services` when they start Elasticsearch or Airflow, `airflow` when Airflow's database or
+# scheduler. `make test` runs all but the `airflow` ones a second time with the clock moved a
+# year ahead (faketime); the Elasticsearch node keeps the real clock (it is started with a clean
+# environment), so a test reading the node's date math builds its dates from the node's clock.
+AIRFLOW_FIXTURES = {"airflow_db", "stack"}
+SERVICE_FIXTURES = {"es_url", "es", "secured_node", "secured", *AIRFLOW_FIXTURES}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "services: starts Elasticsearch or Airflow (set from the fixtures)")
+    config.addinivalue_line("markers", "airflow: needs Airflow's database or scheduler (set from the fixtures)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & SERVICE_FIXTURES:
+            item.add_marker(pytest.mark.services)
+        if used & AIRFLOW_FIXTURES:
+            item.add_marker(pytest.mark.airflow)
 
 
 @pytest.fixture(scope="session")

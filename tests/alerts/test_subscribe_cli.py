@@ -1,6 +1,8 @@
 """The subscribe, digest and remind subcommands, in process, against the test node and fakes."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from alerts import subscriptions as subs
 from connectors import store
 from regwatch.cli import main
@@ -16,14 +18,20 @@ def test_subscribe_daily_with_reminders_then_digest_and_remind(es, slack, capsys
     [sub] = subs.list_all(es)
     assert (sub.mode, sub.digest_hour, sub.timezone, sub.reminders, sub.reminder_days) == (
         "daily", 8, "UTC", True, 5)
+    # `subscribe` stamps the subscription with the wall clock and a digest carries only notices
+    # fetched after that stamp: every time below is built from it, so the test holds on any day.
+    fetched = datetime.fromisoformat(sub.created_at).astimezone(timezone.utc) + timedelta(minutes=1)
+    due = fetched.replace(hour=8, minute=0, second=0, microsecond=0)
+    due += timedelta(days=1) if due <= fetched else timedelta(0)  # the first 08:00 UTC after it
     store.upsert_notices(es, [make_notice("https://www.miit.gov.cn/c.html", "《区块链 存证应用指南》（征求意见稿）",
-                                          fetched_at="2026-12-01T03:00:00+00:00",
-                                          comment_deadline="2026-12-05")])
-    assert main(["digest", "--now", "2026-12-01T07:59:00+00:00"]) == 0
-    assert "0 messages" in capsys.readouterr().out
-    assert main(["digest", "--now", "2026-12-02T08:00:00Z"]) == 0
+                                          fetched_at=fetched.isoformat(),
+                                          comment_deadline=(due + timedelta(days=4)).date().isoformat())])
+    assert main(["digest", "--now", (due - timedelta(minutes=1)).isoformat()]) == 0
+    assert "regwatch digest: 0 messages" in capsys.readouterr().out
+    assert main(["digest", "--now", due.strftime("%Y-%m-%dT%H:%M:%SZ")]) == 0
     assert "regwatch digest: 1 messages, 1 notices delivered" in capsys.readouterr().out
-    assert main(["remind", "--now", "2026-12-01T10:00"]) == 0
+    # A time without an offset is UTC; the deadline is 4 days ahead, within the 5 asked for.
+    assert main(["remind", "--now", (due + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")]) == 0
     assert "regwatch remind: 1 messages" in capsys.readouterr().out
     assert len(slack.messages) == 2
 

@@ -48,10 +48,6 @@ def test_facets_are_keywords_and_dates_are_dates() -> None:
     assert "title.zh" in es_templates.field_types("regwatch-notices", with_chinese=True)
 
 
-def test_analyzer_preference_is_word_segmentation_first() -> None:
-    assert es_templates.CHINESE_ANALYZERS == ("smartcn", "icu_analyzer", "cjk")
-
-
 class _FakeIndices:
     def __init__(self, available: set[str]) -> None:
         self.available, self.asked = available, []
@@ -73,8 +69,10 @@ class _FakeEs:
 
 
 def test_detection_picks_the_best_analyzer_the_cluster_has() -> None:
-    assert es_templates.detect_chinese_analyzer(_FakeEs({"cjk", "smartcn"})) == "smartcn"
+    # Word segmentation first (smartcn, then ICU), character bigrams (cjk) last.
+    assert es_templates.detect_chinese_analyzer(_FakeEs({"cjk", "icu_analyzer", "smartcn"})) == "smartcn"
+    assert es_templates.detect_chinese_analyzer(_FakeEs({"cjk", "icu_analyzer"})) == "icu_analyzer"
     assert es_templates.detect_chinese_analyzer(_FakeEs({"cjk"})) == "cjk"
     none = _FakeEs(set())
     assert es_templates.detect_chinese_analyzer(none) is None
-    assert none.indices.asked == list(es_templates.CHINESE_ANALYZERS)
+    assert sorted(none.indices.asked) == ["cjk", "icu_analyzer", "smartcn"]  # each asked about once

@@ -56,33 +56,29 @@ XXE = b"""<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/pas
 
 def test_entity_expansion_is_bounded() -> None:
     start = time.monotonic()
-    try:
-        items = parse_feed(BILLION_LAUGHS, "f", "https://x.org/feed")
-    except SourceChanged:
-        items = []
+    [item] = parse_feed(BILLION_LAUGHS, "f", "https://x.org/feed")
     assert time.monotonic() - start < 5
-    assert all(len(i.title) < 100_000 for i in items)
+    # The strict parser stops at the entity declarations; the lenient one never expands them.
+    assert item.title == "&lol9;" and item.warnings[0].startswith("feed salvaged: SAXParseException")
 
 
 def test_external_entities_are_not_resolved() -> None:
-    try:
-        items = parse_feed(XXE, "f", "https://x.org/feed")
-    except SourceChanged:
-        return
-    assert all("root:" not in i.title for i in items)
+    [item] = parse_feed(XXE, "f", "https://x.org/feed")
+    assert item.title == "leak"  # the entity is dropped, /etc/passwd never read
 
 
-@pytest.mark.parametrize("body", [
-    "<div>" * 100_000 + "区块链" + "</div>" * 100_000,                       # deeply nested HTML
-    '<rss version="2.0"><channel><title>t</title><item><title>' + "\udcff" * 3 + "</title></item></channel></rss>",
-])
-def test_nested_and_invalid_markup_is_salvaged_or_refused(body: str) -> None:
+def test_deeply_nested_html_is_refused_within_seconds() -> None:
     start = time.monotonic()
-    try:
-        parse_feed(body.encode("utf-8", "surrogateescape"), "f", "https://x.org/feed")
-    except SourceChanged:
-        pass
+    with pytest.raises(SourceChanged, match="no RSS or Atom root element"):
+        parse_feed(("<div>" * 100_000 + "区块链" + "</div>" * 100_000).encode(), "f", "https://x.org/feed")
     assert time.monotonic() - start < 10
+
+
+def test_invalid_utf8_is_salvaged_with_a_warning() -> None:
+    body = ('<rss version="2.0"><channel><title>t</title><item><title>区块链' + "\udcff" * 3 +
+            "</title><link>https://x.org/a</link></item></channel></rss>")
+    [item] = parse_feed(body.encode("utf-8", "surrogateescape"), "f", "https://x.org/feed")
+    assert item.url == "https://x.org/a" and item.warnings[0].startswith("feed salvaged")
 
 
 def test_mixed_gbk_and_utf8_decodes_without_crashing(es, scripted) -> None:
@@ -92,9 +88,9 @@ def test_mixed_gbk_and_utf8_decodes_without_crashing(es, scripted) -> None:
     scripted.script["/mixed.xml"] = [Reply(200, body, {"Content-Type": "application/rss+xml"})]
     summary = run_cycle(es, [feed_source("mixed", scripted.url("/mixed.xml"))], options=LIMITS)
     [poll] = summary.polls
-    assert poll.error is None or poll.status == "changed"
-    if poll.error is None:
-        assert poll.seen >= 1
+    # Salvaged: both items indexed, each with the "feed salvaged" warning (feedparser falls back
+    # to a single-byte charset, so the titles are not readable Chinese).
+    assert (poll.status, poll.error, poll.seen, len(poll.created), poll.warnings) == ("ok", None, 2, 2, 2)
 
 
 def test_a_100_mb_body_is_cut_at_the_cap(es, scripted) -> None:

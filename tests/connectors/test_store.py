@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 import pytest
 from elasticsearch import AuthenticationException
@@ -169,13 +171,14 @@ def test_subfields_are_added_in_place_when_an_analyzer_appears_later(es, monkeyp
 
 # --- search filters: dates, deadlines and the saved-search presets --------------------------
 
-def _days(n: int) -> str:
-    from datetime import datetime, timedelta, timezone
-
-    return (datetime.now(timezone.utc) + timedelta(days=n)).strftime("%Y-%m-%d")
+def _days_from(es) -> Callable[[int], str]:
+    """Dates n days from the node's own today: date math ("now-30d", "now/d") reads its clock."""
+    today = datetime.fromtimestamp(int(es.cat.health(format="json")[0]["epoch"]), timezone.utc)
+    return lambda n: (today + timedelta(days=n)).strftime("%Y-%m-%d")
 
 
 def test_deadline_and_date_filters(es) -> None:
+    _days = _days_from(es)
     store.upsert_notices(es, [
         make_notice("https://x/open", "区块链 草案 一", comment_deadline=_days(10), published_at=_days(-5)),
         make_notice("https://x/closed", "区块链 草案 二", comment_deadline=_days(-3), published_at=_days(-40)),
@@ -192,6 +195,7 @@ def test_deadline_and_date_filters(es) -> None:
 def test_presets_return_what_the_saved_searches_describe(es) -> None:
     from infra.kibana.searches import presets
 
+    _days = _days_from(es)
     store.upsert_notices(es, [
         make_notice("https://x/d-soon", "区块链 草案 甲", comment_deadline=_days(5), published_at=_days(-20)),
         make_notice("https://x/d-later", "区块链 草案 乙", comment_deadline=_days(30), published_at=_days(-3)),
