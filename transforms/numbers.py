@@ -96,8 +96,9 @@ def standard_base(number: str) -> str:
     base = re.sub(r"\s+Rev\.\s*\d+$", "", number)
     if base.startswith(("ISO", "IEC", "IEEE")):
         base = re.sub(r"[:-]" + _YEAR + r"$", "", base)
-        base = re.sub(r"\s(?:DIS|FDIS|CD|WD|AWI|NP|NWIP|PWI|PRF)\s", " ", base)
-        return re.sub(r"\sD(TS|TR)\s", r" \1 ", base).replace("IEEE P", "IEEE ")
+        # The stage sits after a space or a slash: "ISO DIS 22739", "ISO/AWI 7603", "ISO/DTS 23516".
+        base = re.sub(r"[/\s](?:DIS|FDIS|CD|WD|AWI|NP|NWIP|PWI|PRF)\s", " ", base)
+        return re.sub(r"([/\s])D(TS|TR)\s", r"\1\2 ", base).replace("IEEE P", "IEEE ")
     if _CN.match(base):
         return re.sub(r"-\d{2}(?:\d{2})?$", "", base)
     return base  # NIST, FIPS, ETSI, ITU-T, FASB: hyphens there are part of the number

@@ -30,9 +30,6 @@ WRONG = {
     ("federal-register", 1): "a proposed rule (the OCC 'is proposing to amend its regulations') is policy; "
                              "classified other",
     ("federal-register", 3): "'Sunshine Act Meetings' announces meetings (other); the word Act makes it policy",
-    ("iso-tc307", 3): "ISO/DTS 23516 is published as ISO/TS 23516: the key keeps the draft prefix, so the "
-                      "draft and its publication get different keys",
-    ("iso-tc307", 4): "ISO/AWI 7603 is published as ISO 7603: the key keeps the AWI prefix",
 }
 
 

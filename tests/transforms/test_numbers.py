@@ -20,6 +20,9 @@ def test_extract_standard_numbers(case: dict) -> None:
     ("GB/T 42752-2023", "GB/T 42752"),
     ("ISO/IEC DIS 24643", "ISO/IEC 24643"),
     ("ISO 22739:2024", "ISO 22739"),
+    ("ISO/DTS 23516", "ISO/TS 23516"),  # the draft links to its publication, ISO/TS 23516
+    ("ISO/AWI 7603", "ISO 7603"),
+    ("ISO/TS 23635:2022", "ISO/TS 23635"),
     ("IEEE P2418.1", "IEEE 2418.1"),
     ("NIST SP 800-53 Rev. 5", "NIST SP 800-53"),
     ("NIST SP 800-63-4", "NIST SP 800-63-4"),
