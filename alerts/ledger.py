@@ -92,8 +92,8 @@ def claim(es: Elasticsearch, subscription_id: str, notice_id: str, stage: str | 
         return None
     if not _takeable(current["_source"], now):
         return None
-    attempts = current["_source"].get("attempts", 0) + 1
-    return lid if _write_if_unchanged(es, current, {**held, "channel": channel, "attempts": attempts}) else None
+    update = {**held, "channel": channel, "attempts": current["_source"].get("attempts", 0) + 1}
+    return lid if _write_if_unchanged(es, current, update) else None
 
 
 def renew(es: Elasticsearch, lid: str, now: datetime, *, owner: str | None = None) -> bool:
@@ -206,9 +206,9 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _write_if_unchanged(es: Elasticsearch, current: dict[str, Any], doc: dict[str, Any],
+def _write_if_unchanged(es: Elasticsearch, current: Any, doc: dict[str, Any],
                         refresh: bool = True) -> bool:
-    """Apply a partial update only if nobody wrote the document since we read it."""
+    """Apply a partial update only if nobody wrote the document (`current`, a get) since we read it."""
     try:
         es.update(index=INDEX, id=current["_id"], if_seq_no=current["_seq_no"],
                   if_primary_term=current["_primary_term"], doc=doc, refresh=refresh)
