@@ -57,9 +57,10 @@ def deliver(es: Elasticsearch, sub: Subscription, notices: Sequence[Notice], res
     if channel is None:
         result.failed += [(sub.id, n.id, f"no delivery for channel {sub.channel}") for n in notices]
         return
+    clock = ledger.ticking(now)  # lease times advance with the sends, whatever `now` says
     claimed: list[tuple[Notice, str]] = []
     for notice in _lifecycle_order(notices):
-        lid = ledger.claim(es, sub.id, notice.id, stage_key(notice, reminder_on), sub.channel, now)
+        lid = ledger.claim(es, sub.id, notice.id, stage_key(notice, reminder_on), sub.channel, clock())
         if lid is None:
             result.skipped.append((sub.id, notice.id))
         else:
@@ -68,7 +69,11 @@ def deliver(es: Elasticsearch, sub: Subscription, notices: Sequence[Notice], res
         _send_summary(es, sub, channel, claimed, result, now, reminder_on)
         return
     roots = threads.lookup(es, [p for n, _ in claimed if (p := _place(n, sub))])
-    for notice, lid in claimed:
+    for position, (notice, lid) in enumerate(claimed):
+        # Sends before this one took time: hold the lease afresh, or leave the alert to its new owner.
+        if position and not ledger.renew(es, lid, clock()):
+            result.skipped.append((sub.id, notice.id))
+            continue
         _send_one(es, sub, channel, notice, lid, roots, result, now, reminder_on)
 
 

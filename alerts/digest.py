@@ -48,10 +48,10 @@ def send_digests(es: Elasticsearch, now: datetime) -> DispatchResult:
     spans = [window(s, d) for s, d in due.values()]
     pool = candidates(es, {"range": {"fetched_at": {"gte": min(a for a, _ in spans).isoformat(),
                                                    "lt": max(b for _, b in spans).isoformat()}}})
-    by_id = {n.id: n for n in pool}
+    by_id, clock = {n.id: n for n in pool}, ledger.ticking(now)
     for sub_id, ids in match_once(es, pool, [s for s, _ in due.values()]).items():
         sub, when = due[sub_id]
-        _send(es, sub, when, [by_id[i] for i in ids], result, now)
+        _send(es, sub, when, [by_id[i] for i in ids], result, clock())
     return result
 
 

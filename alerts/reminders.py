@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from elasticsearch import Elasticsearch
 
-from alerts import subscriptions
+from alerts import ledger, subscriptions
 from alerts.deliver import DispatchResult, deliver
 from alerts.match import candidates, match_once
 from alerts.subscriptions import Subscription
@@ -34,13 +34,13 @@ def send_reminders(es: Elasticsearch, now: datetime, *,
         {"term": {"stage": "draft"}},
         {"range": {"comment_deadline": {"gte": first.isoformat(), "lte": last.isoformat()}}}]}})
     by_id = {n.id: n for n in drafts}
-    by_sub = {s.id: s for s in subs}
+    by_sub, clock = {s.id: s for s in subs}, ledger.ticking(now)
     for sub_id, ids in match_once(es, drafts, subs).items():
         sub = by_sub[sub_id]
         today = now.astimezone(ZoneInfo(sub.timezone)).date()
         due = [by_id[i] for i in ids if _within(by_id[i], today, sub)]
         if due:
-            deliver(es, sub, due, result, now, reminder_on=today, limit=flood_limit)
+            deliver(es, sub, due, result, clock(), reminder_on=today, limit=flood_limit)
     return result
 
 

@@ -43,5 +43,5 @@ def record(es: Elasticsearch, place: Place, ref: str, notice: Notice, now: datet
         return ref
     except ConflictError:
         # Another dispatcher (or an earlier notice) started the thread first: keep its root.
-        es.update(index=INDEX, id=doc_id, doc=latest, refresh=True)
+        es.update(index=INDEX, id=doc_id, doc=latest, refresh=True, retry_on_conflict=5)
         return str(es.get(index=INDEX, id=doc_id)["_source"]["thread_ref"])

@@ -1,7 +1,8 @@
 """A farm of loopback publishers for the polling benchmarks: many hosts, real latency, failures.
 
-Each "host" is its own port on 127.0.0.1 serving a few RSS feeds with ETag and
-Last-Modified; every answer waits 100–300 ms, and a fixed 5% of the feeds answer 500.
+Each host is its own loopback address (127.0.0.1 … 127.0.0.60 on Linux: regwatch polls one
+host's publishers one after another, by host name, so ports of one address would be one host)
+serving a few RSS feeds with ETag and Last-Modified; every answer waits 100–300 ms, and a fixed 5% of the feeds answer 500.
 The server counts the bytes it writes (status line, headers and body), so both pollers are
 measured on the wire, the same way.
 """
@@ -31,6 +32,13 @@ def feed(host: int, index: int, items: int = 20) -> bytes:
             f"{''.join(entries)}</channel></rss>").encode()
 
 
+def address(host: int) -> str:
+    """The loopback address of farm host `host` (0-based)."""
+    if not 0 <= host < 254:
+        raise ValueError(f"a farm has at most 254 loopback hosts, not host #{host}")
+    return f"127.0.0.{host + 1}"
+
+
 @dataclass
 class Farm:
     hosts: int = 60
@@ -51,7 +59,7 @@ class Farm:
 
     def start(self) -> Farm:
         for host in range(self.hosts):
-            server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self, host))
+            server = ThreadingHTTPServer((address(host), 0), _handler(self, host))
             server.daemon_threads = True
             threading.Thread(target=server.serve_forever, daemon=True).start()
             self.servers.append(server)
@@ -63,7 +71,7 @@ class Farm:
             server.server_close()
 
     def urls(self) -> list[str]:
-        return [f"http://127.0.0.1:{s.server_address[1]}/feeds/{f}.xml"
+        return [f"http://{s.server_address[0]}:{s.server_address[1]}/feeds/{f}.xml"
                 for s in self.servers for f in range(self.feeds_per_host)]
 
     def count(self, nbytes: int) -> None:

@@ -131,7 +131,7 @@ METHOD = """## Method and caveats
 - **Ratios are the headline.** The machine is shared (other jobs run tests on the same 2 cores), so wall
   times swing by 2–4× between runs; both sides of every ratio are measured in the same run, interleaved
   where possible. CPU seconds (from `os.wait4` / `/proc`) are steadier than wall time and are reported too.
-- **Polling**: 300 feeds on 60 loopback "hosts" (one port each), 100–300 ms per answer, a fixed 5% answering
+- **Polling**: 300 feeds on 60 loopback hosts (127.0.0.1–127.0.0.60), 100–300 ms per answer, a fixed 5% answering
   500; the farm counts the bytes it writes (status line, headers, body), so every poller is measured on the
   wire the same way. regwatch (`run_cycle`, indexing into the bench node) and the naive script each run in a
   child process (CPU and peak RSS from `wait4`); the second round is the same command again with nothing

@@ -10,6 +10,7 @@ import yaml
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from connectors import hosts
 from connectors.registry import kinds
 from records.notice import KINDS, LEVELS, STAGES
 
@@ -75,8 +76,19 @@ class Source(BaseModel):
 
     @property
     def origin(self) -> str:
+        """Scheme, host and port: what a replay or stand-in server replaces."""
         scheme, rest = self.url.split("://", 1)
         return f"{scheme}://{rest.split('/', 1)[0]}"
+
+    @property
+    def host(self) -> str:
+        """The server this publisher lives on: its publishers are polled one at a time."""
+        return hosts.host(self.url)
+
+    @property
+    def host_slug(self) -> str:
+        """The host as the poll DAG names its task (`poll_<slug>`)."""
+        return hosts.host_slug(self.url)
 
 
 _ZONES = {"CN": "Asia/Shanghai", "HK": "Asia/Hong_Kong", "US": "America/New_York",

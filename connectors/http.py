@@ -18,6 +18,7 @@ import certifi
 import httpx
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from connectors import hosts
 from connectors.errors import ConnectorError, SourceBlocked, SourceChanged, SourceUnavailable, status_error
 
 # One TLS context for every client: building one loads the CA bundle, ~50 ms of CPU each time.
@@ -189,11 +190,11 @@ class HttpClient:
                             "(set allow_private on the source to permit it)", url=str(request.url))
 
     def _polite(self, url: str) -> None:
-        host = urlsplit(url).netloc
-        wait = self._last_request.get(host, 0.0) + self.options.politeness - time.monotonic()
+        server = hosts.host(url)
+        wait = self._last_request.get(server, 0.0) + self.options.politeness - time.monotonic()
         if wait > 0:
             time.sleep(wait)
-        self._last_request[host] = time.monotonic()
+        self._last_request[server] = time.monotonic()
 
     def _once(self, method: str, url: str, kwargs: dict[str, Any]) -> Response:
         self._polite(url)

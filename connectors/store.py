@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Mapping, Sequence
 
-from elasticsearch import ApiError, Elasticsearch, TransportError
+from elasticsearch import ApiError, BadRequestError, Elasticsearch, TransportError
 from elasticsearch.helpers import streaming_bulk
 
 from connectors import es_templates
@@ -65,14 +65,22 @@ def ensure_indices(es: Elasticsearch) -> str | None:
             name=alias, index_patterns=[f"{alias}-v*"], priority=100, template=spec,
             meta={"description": es_templates.spec(alias).get("_comment", "")})
         if not es.indices.exists_alias(name=alias):
-            es.options(ignore_status=400).indices.create(
-                index=index, aliases={alias: {"is_write_index": True}})
+            _create_index(es, index, alias)
         else:
             # Additive changes — a new field, or the subfields of an analysis plugin installed
             # after the index was made — apply in place (older documents keep matching through
             # the standard fields); anything else needs a new versioned index and a reindex.
             es.indices.put_mapping(index=alias, properties=spec["mappings"]["properties"])
     return analyzer
+
+
+def _create_index(es: Elasticsearch, index: str, alias: str) -> None:
+    try:
+        es.indices.create(index=index, aliases={alias: {"is_write_index": True}})
+    except BadRequestError as exc:
+        # Another cycle starting at the same moment created it first: the same template made it.
+        if exc.error != "resource_already_exists_exception":
+            raise
 
 
 @dataclass
@@ -96,55 +104,84 @@ def upsert_notices(es: Elasticsearch, notices: Sequence[Notice]) -> UpsertResult
 
     A new notice, or one whose stage moved, is written with ``announced_at: null``: it stays
     due for alerting until a dispatch has handled it, even if this poll fails half-way.
+    Each write is conditional on what was read (create for a new notice, if_seq_no for a known
+    one): a notice that another cycle wrote meanwhile is read again and compared afresh, so
+    one cycle reports it created and no dispatch's ``announced_at`` is overwritten.
     A notice whose detail page failed again is rewritten to count the attempt (see _detail),
     and one whose detail page was read at last to clear its mark.
     """
-    result = UpsertResult()
-    existing = _existing(es, [n.id for n in notices])
-    docs = []
-    for notice in {n.id: n for n in notices}.values():
-        before, doc = existing.get(notice.id), notice.to_doc()
-        if notice.detail_pending and not _detail(notice.id, doc, before, result):
-            result.unchanged.append(notice.id)
-            continue
-        if before is None:
-            result.created.append(notice.id)
-            doc["announced_at"] = None
-        elif before.get("content_hash") == notice.content_hash:
-            result.unchanged.append(notice.id)
-            if not (notice.detail_pending or before.get("detail_pending")):
-                continue
-            doc["announced_at"] = before.get("announced_at")  # rewritten for its detail state
-        else:
-            result.updated.append(notice.id)
-            if before.get("stage") != notice.stage:
-                result.stage_changed.append(notice.id)
-                doc["announced_at"] = None
-            else:
-                doc["announced_at"] = before.get("announced_at")
-        docs.append((notice.id, doc))
-    _bulk_index(es, NOTICES, docs)
-    return result
+    result, todo = UpsertResult(), list({n.id: n for n in notices}.values())
+    for _ in range(_ROUNDS):
+        existing = _existing(es, [n.id for n in todo])
+        plans = [_plan(n, existing.get(n.id)) for n in todo]
+        conflicts = _write(es, [_action(p) for p in plans if p.doc is not None])
+        for plan in plans:
+            if plan.id not in conflicts:
+                for bucket in plan.buckets:
+                    getattr(result, bucket).append(plan.id)
+        todo = [n for n in todo if n.id in conflicts]
+        if not todo:
+            return result
+    raise StoreError(f"{len(todo)} notices kept changing under concurrent writes, first: {todo[0].id}")
 
 
-def _detail(notice_id: str, doc: dict[str, Any], before: dict[str, Any] | None,
-            result: UpsertResult) -> bool:
-    """Count one more failed detail page on `doc`; False: keep the indexed version instead.
+# Rounds of read-compare-write before a notice that keeps changing under us is an error.
+_ROUNDS = 5
+
+
+@dataclass(frozen=True)
+class _Plan:
+    id: str
+    buckets: tuple[str, ...]                 # the UpsertResult lists the notice belongs in
+    doc: dict[str, Any] | None = None        # None: unchanged, nothing to write
+    version: tuple[int, int] | None = None   # (seq_no, primary_term) read; None: create
+
+
+def _plan(notice: Notice, before: dict[str, Any] | None) -> _Plan:
+    doc, seen = notice.to_doc(), None if before is None else before["_source"]
+    detail: tuple[str, ...] = ()
+    if notice.detail_pending:
+        bucket = _detail(doc, seen)
+        if bucket is None:
+            return _Plan(notice.id, ("unchanged",))
+        detail = (bucket,)
+    if before is None or seen is None:
+        return _Plan(notice.id, ("created", *detail), {**doc, "announced_at": None})
+    version, kept = (before["_seq_no"], before["_primary_term"]), seen.get("announced_at")
+    if seen.get("content_hash") == notice.content_hash:
+        if not (notice.detail_pending or seen.get("detail_pending")):
+            return _Plan(notice.id, ("unchanged",))
+        # Rewritten only for its detail state: one more failed attempt, or the mark cleared.
+        return _Plan(notice.id, ("unchanged", *detail), {**doc, "announced_at": kept}, version)
+    if seen.get("stage") != notice.stage:
+        return _Plan(notice.id, ("updated", "stage_changed", *detail), {**doc, "announced_at": None},
+                     version)
+    return _Plan(notice.id, ("updated", *detail), {**doc, "announced_at": kept}, version)
+
+
+def _action(plan: _Plan) -> dict[str, Any]:
+    if plan.version is None:
+        return {"_op_type": "create", "_index": NOTICES, "_id": plan.id, "_source": plan.doc}
+    return {"_op_type": "index", "_index": NOTICES, "_id": plan.id, "_source": plan.doc,
+            "if_seq_no": plan.version[0], "if_primary_term": plan.version[1]}
+
+
+def _detail(doc: dict[str, Any], before: dict[str, Any] | None) -> str | None:
+    """Count one more failed detail page on `doc` and name its UpsertResult list; None: keep
+    the indexed version instead.
 
     A notice indexed complete (or given up on) is never replaced by one whose detail failed:
     that happens only when two polls overlap, and the other one read the page.
     """
     if before is not None and not before.get("detail_pending"):
-        return False
+        return None
     attempts = int((before or {}).get("detail_attempts") or 0) + 1
     doc["detail_attempts"] = attempts
     if attempts < DETAIL_ATTEMPTS:
-        result.detail_pending.append(notice_id)
-        return True
+        return "detail_pending"
     doc["detail_pending"] = False  # known from now on, so no poll fetches the page again
     doc["warnings"] = [*doc["warnings"], f"detail page given up after {attempts} failed attempts"]
-    result.detail_given_up.append(notice_id)
-    return True
+    return "detail_given_up"
 
 
 def unannounced_ids(es: Elasticsearch, source_id: str, *, limit: int = 1000) -> list[str]:
@@ -155,40 +192,57 @@ def unannounced_ids(es: Elasticsearch, source_id: str, *, limit: int = 1000) -> 
     return [h["_id"] for h in resp["hits"]["hits"]]
 
 
-def mark_announced(es: Elasticsearch, ids: Sequence[str], when: str) -> None:
-    """Record that a dispatch handled these notices (partial updates; no scripts needed)."""
-    actions = ({"_op_type": "update", "_index": NOTICES, "_id": i, "doc": {"announced_at": when}}
-               for i in ids)
-    for ok, item in streaming_bulk(es, actions, raise_on_error=False, max_retries=3):
-        if not ok and item.get("update", {}).get("status") != 404:
-            raise StoreError(f"could not mark notice announced: {item}")
-    if ids:
-        es.indices.refresh(index=NOTICES)
+def mark_announced(es: Elasticsearch, handled: Mapping[str, str | None], when: str) -> None:
+    """Record that a dispatch handled these notices (id -> the stage it alerted).
+
+    A notice whose stage moved meanwhile (a poll beside the dispatch) stays unannounced: its
+    new stage is still due. Conditional partial updates, re-read on conflict; no scripts needed.
+    """
+    todo = dict(handled)
+    for _ in range(_ROUNDS):
+        if not todo:
+            return
+        docs = es.mget(index=NOTICES, ids=list(todo), source_includes=["stage", "announced_at"])["docs"]
+        due = [d for d in docs if d.get("found") and d["_source"].get("announced_at") is None
+               and d["_source"].get("stage") == todo[d["_id"]]]
+        conflicts = _write(es, [{"_op_type": "update", "_index": NOTICES, "_id": d["_id"],
+                                 "if_seq_no": d["_seq_no"], "if_primary_term": d["_primary_term"],
+                                 "doc": {"announced_at": when}} for d in due])
+        todo = {i: todo[i] for i in conflicts}
+    if todo:
+        raise StoreError(f"could not mark {len(todo)} notices announced: they kept changing, "
+                         f"first: {next(iter(todo))}")
 
 
 def _existing(es: Elasticsearch, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored version (hit with _source, _seq_no, _primary_term) of each id that exists."""
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ids), 1000):
         chunk = ids[start:start + 1000]
         resp = es.mget(index=NOTICES, ids=chunk,
                        source_includes=["content_hash", "stage", "announced_at",
                                         "detail_pending", "detail_attempts"])
-        found.update({d["_id"]: d["_source"] for d in resp["docs"] if d.get("found")})
+        found.update({d["_id"]: d for d in resp["docs"] if d.get("found")})
     return found
 
 
-def _bulk_index(es: Elasticsearch, index: str, docs: Iterable[tuple[str, dict[str, Any]]]) -> None:
-    """Index documents by id; refresh so dispatch sees them; raise if any was rejected."""
-    actions = ({"_op_type": "index", "_index": index, "_id": i, "_source": d} for i, d in docs)
+def _write(es: Elasticsearch, actions: list[dict[str, Any]]) -> set[str]:
+    """Run conditional bulk writes; return the ids that lost to a concurrent write (409).
+
+    Refreshes so the dispatch that follows sees the documents; raises if any was rejected.
+    """
+    if not actions:
+        return set()
     results = list(streaming_bulk(es, actions, chunk_size=500, raise_on_error=False,
                                   max_retries=3, initial_backoff=1))
-    failures = [item for ok, item in results if not ok]
-    if results:  # new documents must be searchable by the dispatch that follows
-        es.indices.refresh(index=index)
-    if failures:
-        first = next(iter(failures[0].values()))
-        raise StoreError(f"{len(failures)} documents rejected by Elasticsearch, first: "
+    es.indices.refresh(index=actions[0]["_index"])
+    failures = [next(iter(item.values())) for ok, item in results if not ok]
+    rejected = [f for f in failures if f.get("status") != 409]
+    if rejected:
+        first = rejected[0]
+        raise StoreError(f"{len(rejected)} documents rejected by Elasticsearch, first: "
                          f"{first.get('_id')}: {first.get('error', {}).get('reason', first.get('error'))}")
+    return {f["_id"] for f in failures}
 
 
 def get_notices(es: Elasticsearch, ids: Sequence[str]) -> list[Notice]:
@@ -273,8 +327,9 @@ def _filters(filters: dict[str, Any]) -> list[dict[str, Any]]:
 def record_health(es: Elasticsearch, source_id: str, doc: dict[str, Any]) -> None:
     """Merge one poll's outcome into the source's health document."""
     # Not refreshed per poll: readers come seconds later (or call refresh_health first).
+    # retry_on_conflict: two cycles polling the same source at once both merge their outcome.
     es.update(index="regwatch-sources", id=source_id, doc={"source_id": source_id, **doc},
-              doc_as_upsert=True)
+              doc_as_upsert=True, retry_on_conflict=20)
 
 
 def refresh_health(es: Elasticsearch) -> None:

@@ -18,6 +18,8 @@ DEFAULTS: dict[str, str] = {
     "SMTP_FROM": "regwatch@localhost",
     "REGWATCH_POLL_SCHEDULE": "*/5 * * * *",
     "REGWATCH_FLOOD_LIMIT": "5",
+    # Longer than one send with its retries; a claim older than this is its dispatcher's no more.
+    "REGWATCH_CLAIM_LEASE_SECONDS": "600",
     "REGWATCH_RETRY_DELAY_SECONDS": "30",
     "REGWATCH_REPLAY_PORT": "8765",
     "REGWATCH_MAILBOX_PORT": "8025",

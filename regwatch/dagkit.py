@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import os
-import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pendulum
 import yaml
 from airflow.sdk import Asset
 
+from connectors.hosts import host_slug
 from records.settings import setting
 from regwatch.ops import task_failed
 
@@ -31,13 +30,8 @@ DEFAULT_ARGS = {
 }
 
 
-def host_slug(url: str) -> str:
-    """The task-id-safe name of a URL's host: one poll task (and one fetch at a time) per host."""
-    return re.sub(r"[^a-z0-9]+", "_", (urlsplit(url).hostname or "unknown").lower()).strip("_")
-
-
 def catalogue_hosts() -> list[str]:
-    """Host slugs of the enabled publishers, read from the raw YAML at parse time.
+    """Host slugs of the enabled publishers (one poll task each), read from the raw YAML at parse time.
 
     Only the URLs are read here (no validation, no connector imports) to keep parsing light;
     the poll run validates the catalogue and fails loudly if it is wrong.

@@ -129,14 +129,15 @@ def run_cycle(es: Elasticsearch, sources: Sequence[Source], *, replay: str | Non
               options: HttpOptions | None = None) -> CycleSummary:
     """Poll every enabled publisher (a broken one never stops the others), then alert.
 
-    Publishers are polled concurrently, but those on one host one after another, so a
-    ministry serving several columns never sees more than one of our requests at a time.
+    Publishers are polled concurrently, but those on one host (`Source.host`, as the poll DAG
+    groups them) one after another, so a ministry serving several columns never sees more than
+    one of our requests at a time.
     """
     store.ensure_indices(es)
     by_host: dict[str, list[Source]] = defaultdict(list)
     for source in sources:
         if source.enabled:
-            by_host[source.origin].append(source)
+            by_host[source.host].append(source)
 
     def poll_host(group: list[Source]) -> list[PollOutcome]:
         return [poll_source(es, s, replay=replay, clock=clock, options=options) for s in group]

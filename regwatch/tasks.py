@@ -12,7 +12,6 @@ from connectors.catalog import load_catalog
 from connectors.errors import ConnectorError
 from records.settings import replay_url
 from regwatch import health
-from regwatch.dagkit import host_slug
 from regwatch.pipeline import poll_source
 
 # Airflow Connection -> the environment variables the rest of regwatch reads. Credentials live
@@ -69,8 +68,8 @@ def due_sources(manual: bool, hosts: Iterable[str], now: datetime | None = None)
         sources = [s for s in sources if health.is_due(s, docs.get(s.id), now)]
     due: dict[str, list[str]] = {host: [] for host in hosts}
     for source in sources:
-        if host_slug(source.url) in due:
-            due[host_slug(source.url)].append(source.id)
+        if source.host_slug in due:
+            due[source.host_slug].append(source.id)
         else:
             log.warning("%s: host not yet in the parsed DAG; it is polled after the next parse", source.id)
     return due

@@ -1,6 +1,7 @@
 """Real loopback servers for tests: a scripted HTTP server and an SMTP sink."""
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -90,11 +91,13 @@ class _ScriptedHandler(BaseHTTPRequestHandler):
 
 
 class _Collect:
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         self.messages: list[EmailMessage] = []
         self.arrived: list[float] = []  # wall-clock time of each message (the latency benchmark)
+        self.delay = delay
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        await asyncio.sleep(self.delay)
         self.messages.append(message_from_bytes(envelope.original_content or envelope.content,
                                                 policy=policy.default))
         self.arrived.append(time.time())
@@ -102,11 +105,14 @@ class _Collect:
 
 
 class SmtpSink:
-    """A real SMTP server on loopback that keeps every message it receives."""
+    """A real SMTP server on loopback that keeps every message it receives.
 
-    def __init__(self) -> None:
+    `delay`: seconds before it accepts each message, as a slow mail server does.
+    """
+
+    def __init__(self, delay: float = 0.0) -> None:
         self.port = free_port()
-        self._handler = _Collect()
+        self._handler = _Collect(delay)
         self._controller = Controller(self._handler, hostname="127.0.0.1", port=self.port)
 
     @property

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from elasticsearch import ConnectionError as EsConnectionError
@@ -86,9 +87,12 @@ def test_killed_between_send_and_record_resends_at_most_once(es, smtp, replay, t
     killed = subprocess.run([sys.executable, "-c", KILLER, *ids], env=env, capture_output=True, timeout=120)
     assert killed.returncode == -signal.SIGKILL
     assert len(smtp.messages) == 1 and ledger.sent_count(es) == 0
-    dispatch(es, ids, flood_limit=100)
-    # The alert that was in flight is sent once more (the documented window); the rest once.
+    # The dead dispatcher's claims hold until their lease runs out...
+    assert dispatch(es, ids, flood_limit=100).sent == [] and len(smtp.messages) == 1
+    later = datetime.now(timezone.utc) + ledger.lease() + timedelta(seconds=1)
+    dispatch(es, ids, flood_limit=100, clock=lambda: later)
+    # ...then the alert that was in flight is sent once more (the documented window); the rest once.
     subjects = [m["Subject"] for m in smtp.messages]
     assert len(subjects) == 4 and len(set(subjects)) == 3
-    dispatch(es, ids, flood_limit=100)
+    dispatch(es, ids, flood_limit=100, clock=lambda: later)
     assert len(smtp.messages) == 4 and ledger.sent_count(es) == 3
