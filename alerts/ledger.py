@@ -36,7 +36,7 @@ from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 from elasticsearch.helpers import bulk, streaming_bulk
 
 from connectors.store import StoreError
-from records.settings import setting
+from records.settings import SettingError, setting
 
 INDEX = "regwatch-deliveries"
 
@@ -54,7 +54,7 @@ def lease() -> timedelta:
     except ValueError:
         seconds = -1
     if seconds <= 0:
-        raise ValueError(f"REGWATCH_CLAIM_LEASE_SECONDS must be a positive number of seconds, not {raw!r}")
+        raise SettingError(f"REGWATCH_CLAIM_LEASE_SECONDS must be a positive number of seconds, not {raw!r}")
     return timedelta(seconds=seconds)
 
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 import os
 from typing import Mapping
 
+class SettingError(ValueError):
+    """A variable is set to a value regwatch cannot use; the message is one line naming it."""
+
+
 DEFAULTS: dict[str, str] = {
     "ES_URL": "http://127.0.0.1:9200",  # the local node (`regwatch es start`)
     "SLACK_API_URL": "https://slack.com/api/",

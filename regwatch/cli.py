@@ -14,7 +14,7 @@ from connectors import store
 from connectors.catalog import CatalogError
 from connectors.errors import ConnectorError
 from infra import local_es
-from records.settings import DEFAULTS
+from records.settings import DEFAULTS, SettingError
 from regwatch.commands import UsageError
 from regwatch.commands.alerting import (
     cmd_digest,
@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 _ERRORS: tuple[type[BaseException], ...] = (
     UsageError, CatalogError, SubscriptionError, ConnectorError, DeliveryError,
-    store.StoreError, local_es.LocalEsError)
+    store.StoreError, local_es.LocalEsError, SettingError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
