@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from typing import Mapping
 
+
 class SettingError(ValueError):
     """A variable is set to a value regwatch cannot use; the message is one line naming it."""
 
