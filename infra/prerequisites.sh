@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Check (and, as root on Debian, install) what `make` needs beside Python: Maven to fetch the
 # Elasticsearch distribution and a JDK 21+ to run it; faketime, with which `make test` runs the
-# tests that need no services a second time, a year ahead (no test may depend on today's date).
+# tests a second time (all but Airflow's), 400 days ahead (no test may depend on today's date).
 set -euo pipefail
 
 have_jdk21() {
