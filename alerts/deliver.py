@@ -21,7 +21,7 @@ from alerts.errors import DeliveryError
 from alerts.render import STAGE_ORDER, Batch
 from alerts.subscriptions import Subscription
 from records.notice import Notice
-from records.settings import setting
+from records.settings import positive
 
 
 @dataclass
@@ -42,7 +42,7 @@ class DispatchResult:
 
 def flood_limit() -> int:
     """How many alerts one subscription may get in one run before they become a summary."""
-    return int(setting("REGWATCH_FLOOD_LIMIT"))
+    return int(positive("REGWATCH_FLOOD_LIMIT"))
 
 
 def stage_key(notice: Notice, reminder_on: date | None = None) -> str | None:

@@ -36,7 +36,7 @@ from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 from elasticsearch.helpers import bulk, streaming_bulk
 
 from connectors.store import StoreError
-from records.settings import SettingError, setting
+from records.settings import positive
 
 INDEX = "regwatch-deliveries"
 
@@ -48,14 +48,7 @@ def key(subscription_id: str, notice_id: str, stage: str | None) -> str:
 
 def lease() -> timedelta:
     """How long a claim holds before another dispatcher may take it over."""
-    raw = setting("REGWATCH_CLAIM_LEASE_SECONDS")
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1
-    if seconds <= 0:
-        raise SettingError(f"REGWATCH_CLAIM_LEASE_SECONDS must be a positive number of seconds, not {raw!r}")
-    return timedelta(seconds=seconds)
+    return timedelta(seconds=positive("REGWATCH_CLAIM_LEASE_SECONDS"))
 
 
 def owner_id() -> str:

@@ -24,7 +24,7 @@ from connectors.catalog import load_catalog
 from infra import local_es
 from infra.airflow_stack import Stack, StackError, stop_recorded
 from infra.replay import ReplayServer
-from records.settings import setting
+from records.settings import positive, setting
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / ".data"
@@ -38,8 +38,8 @@ def _services(schedule: str, live: bool = False) -> tuple[Stack, ReplayServer | 
     node = local_es.start(local_es.Node())
     es = store.connect(node.url)
     store.ensure_indices(es)
-    replay = None if live else ReplayServer(FIXTURES, port=int(setting("REGWATCH_REPLAY_PORT"))).start()
-    smtp_port = int(setting("REGWATCH_MAILBOX_PORT"))
+    replay = None if live else ReplayServer(FIXTURES, port=int(positive("REGWATCH_REPLAY_PORT"))).start()
+    smtp_port = int(positive("REGWATCH_MAILBOX_PORT"))
     DATA.mkdir(exist_ok=True)
     smtp = Controller(Mailbox(str(MAILDIR)), hostname="127.0.0.1", port=smtp_port)
     smtp.start()
@@ -51,7 +51,7 @@ def _services(schedule: str, live: bool = False) -> tuple[Stack, ReplayServer | 
            "SMTP_FROM": "regwatch@localhost", "REGWATCH_REPLAY": replay.base if replay else "",
            "REGWATCH_POLL_SCHEDULE": schedule, "REGWATCH_OPS_EMAIL": "operators@example.org",
            "AIRFLOW_CONN_REGWATCH_SMTP": f"smtp://127.0.0.1:{smtp_port}"}
-    port = int(setting("REGWATCH_AIRFLOW_PORT"))
+    port = int(positive("REGWATCH_AIRFLOW_PORT"))
     return Stack(AIRFLOW_HOME, port=port, env=env), replay, smtp
 
 

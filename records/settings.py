@@ -40,6 +40,18 @@ def setting(name: str, env: Mapping[str, str] | None = None) -> str:
     return (os.environ if env is None else env).get(name) or DEFAULTS[name]
 
 
+def positive(name: str, env: Mapping[str, str] | None = None) -> float:
+    """A setting that is a positive number (a port, a limit, seconds); else one SettingError line."""
+    raw = setting(name, env)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1
+    if value <= 0:
+        raise SettingError(f"{name} must be a positive number, not {raw!r}")
+    return value
+
+
 def replay_url(given: str | None = None) -> str | None:
     """The replay server to read publishers from: `--replay`, else $REGWATCH_REPLAY, else none."""
     return given or os.environ.get("REGWATCH_REPLAY") or None

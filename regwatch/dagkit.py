@@ -10,7 +10,7 @@ import yaml
 from airflow.sdk import Asset
 
 from connectors.hosts import host_slug
-from records.settings import setting
+from records.settings import positive
 from regwatch.ops import task_failed
 
 # Updated by poll_publishers with the ids of new and stage-changed notices in `extra`.
@@ -23,7 +23,7 @@ DEFAULT_ARGS = {
     "owner": "regwatch",
     "retries": 2,
     # Tests shorten the delay; operators keep the default.
-    "retry_delay": timedelta(seconds=float(setting("REGWATCH_RETRY_DELAY_SECONDS"))),
+    "retry_delay": timedelta(seconds=positive("REGWATCH_RETRY_DELAY_SECONDS")),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=10),
     "on_failure_callback": [task_failed()],

@@ -9,7 +9,7 @@ from typing import Sequence
 
 from connectors import store
 from infra import local_es
-from records.settings import setting
+from records.settings import positive
 from regwatch.commands import UsageError
 
 # --- init / kibana ----------------------------------------------------------------------------
@@ -43,7 +43,7 @@ def cmd_kibana(args: argparse.Namespace) -> int:
 # --- local services -------------------------------------------------------------------------------
 
 def cmd_es(args: argparse.Namespace) -> int:
-    node = local_es.Node(port=int(setting("REGWATCH_ES_PORT")))
+    node = local_es.Node(port=int(positive("REGWATCH_ES_PORT")))
     if args.action == "start":
         local_es.start(node)
         print(f"Elasticsearch {local_es.ES_VERSION} running at {node.url} (data in {node.dir})")

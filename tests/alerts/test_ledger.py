@@ -94,7 +94,7 @@ def test_the_lease_is_configurable_and_checked(monkeypatch) -> None:
     assert ledger.lease() == timedelta(seconds=90)
     for bad in ("0", "ten"):
         monkeypatch.setenv("REGWATCH_CLAIM_LEASE_SECONDS", bad)
-        with pytest.raises(ValueError, match="REGWATCH_CLAIM_LEASE_SECONDS must be a positive"):
+        with pytest.raises(ValueError, match="REGWATCH_CLAIM_LEASE_SECONDS must be a positive number"):
             ledger.lease()
 
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from records.settings import DEFAULTS, replay_url, setting
+from records.settings import DEFAULTS, SettingError, positive, replay_url, setting
 from tests.infra.test_compose import CODE_DIRS, ENV_READ, INFRA, REPO
 
 
@@ -62,3 +62,10 @@ def test_replay_flag_wins_over_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("REGWATCH_REPLAY", "http://127.0.0.1:8765")
     assert replay_url() == "http://127.0.0.1:8765"
     assert replay_url("http://127.0.0.1:9999") == "http://127.0.0.1:9999"
+
+
+@pytest.mark.parametrize("raw", ["0", "-3", "ten"])
+def test_a_number_setting_that_is_not_positive_is_one_line(raw: str) -> None:
+    with pytest.raises(SettingError, match=rf"^REGWATCH_FLOOD_LIMIT must be a positive number, not '{raw}'$"):
+        positive("REGWATCH_FLOOD_LIMIT", {"REGWATCH_FLOOD_LIMIT": raw})
+    assert positive("REGWATCH_FLOOD_LIMIT", {"REGWATCH_FLOOD_LIMIT": ""}) == 5
