@@ -25,6 +25,7 @@ from connectors import store
 from infra import local_es
 from infra.replay import ReplayServer
 from tests.servers import ScriptedServer, SmtpSink
+from tests.slack_server import SlackServer
 
 # Several test sessions may run side by side: each port gets its own node folder.
 _TEST_PORT = int(os.environ.get("REGWATCH_TEST_ES_PORT", "9250"))
@@ -86,6 +87,16 @@ def two_publishers(monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def replay():
     server = ReplayServer(FIXTURES).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def slack(monkeypatch: pytest.MonkeyPatch):
+    """A fake Slack Web API on loopback, pointed at by the environment."""
+    server = SlackServer()
+    monkeypatch.setenv("SLACK_BOT_TOKEN", server.token)
+    monkeypatch.setenv("SLACK_API_URL", server.base_url)
     yield server
     server.stop()
 

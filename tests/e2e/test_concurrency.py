@@ -19,7 +19,6 @@ from alerts.dispatch import dispatch
 from connectors import store
 from infra.airflow_stack import Stack
 from tests.servers import SmtpSink, free_port
-from tests.slack_server import SlackServer
 
 BIN = Path(sys.executable).with_name("regwatch")
 KNOWN = ["miit-yjzj", "nist-csrc"]
@@ -36,13 +35,6 @@ def delivered(stdout: str) -> int:
 
 def subscribe_email(es) -> None:
     subs.save(es, subs.make("email", "analyst@example.org", subs.Filters(), known_sources=KNOWN))
-
-
-@pytest.fixture
-def slack():
-    server = SlackServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
