@@ -2,16 +2,20 @@
 
 The fixture root is always passed in: an installed package has no recordings of its own (a
 checkout keeps them in ``tests/fixtures/``). Each folder ``<root>/<source_id>/`` holds a
-``routes.yaml``: a list of ``{path, file, method?, content_type?, status?, headers?, query?}``.
+``routes.yaml``: a list of ``{path, file, method?, content_type?, status?, headers?, query?,
+require_headers?}``.
 The server answers ``GET /<source_id><path>`` (or POST, with ``method: POST``) with the file;
 ``query`` lists parameters the real site requires, in the query string or a form or JSON body (a
-request without them gets 400, as a changed API would). ETag and If-None-Match work as on a real
+request without them gets 400, as a changed API would). ``require_headers`` maps a request header
+to a regular expression its value must match; a request that fails one gets 403, as sites that
+refuse bare scripted requests answer (MIIT without a browser-like User-Agent and a Referer). ETag and If-None-Match work as on a real
 server, so conditional GET is exercised too.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +35,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     query: dict[str, str] = field(default_factory=dict)
     method: str = "GET"
+    require_headers: dict[str, str] = field(default_factory=dict)
 
 
 def load_routes(root: Path) -> dict[str, list[Route]]:
@@ -67,6 +72,9 @@ class _Handler(BaseHTTPRequestHandler):
         route = next((r for r in routes if all(query.get(k) == str(v) for k, v in r.query.items())), None)
         if route is None:
             self._send(400 if routes else 404, b"no such recorded page", "text/plain")
+            return
+        if any(not re.search(rx, self.headers.get(name) or "") for name, rx in route.require_headers.items()):
+            self._send(403, b"<html><body>403 Forbidden</body></html>", "text/html")
             return
         body = route.file.read_bytes()
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'

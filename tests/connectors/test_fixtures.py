@@ -7,7 +7,9 @@ WRONG: strict xfail, so it fails loudly the day the classifier gets it right.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
+from itertools import takewhile
 from typing import Callable, Iterator
 
 import pytest
@@ -60,6 +62,26 @@ def fetched() -> Iterator[Callable[[str], list[dict]]]:
 
 def test_every_catalogued_source_has_a_fixture() -> None:
     assert set(SOURCES) <= set(CASES)
+
+
+# A citation a reader can open: an RSSHub route at a commit, a code-corpus file id, or a URL.
+_CITATION = re.compile(r"RSSHub \S+@[0-9a-f]{40}|file id \d{6,}|https?://\S+")
+_HEADER = ("# Evidence:", "# Synthetic:", "# Unverified:")
+
+
+@pytest.mark.parametrize("source_id", sorted(p.parent.name for p in FIXTURES.glob("*/routes.yaml")))
+def test_every_fixture_starts_with_the_evidence_its_structure_follows(source_id: str) -> None:
+    lines = (FIXTURES / source_id / "routes.yaml").read_text(encoding="utf-8").splitlines()
+    header = list(takewhile(lambda line: line.startswith("#"), lines))
+    assert header and header[0].startswith("# Evidence:"), "routes.yaml opens with '# Evidence:'"
+    assert all(any(line.startswith(h) for line in header) for h in _HEADER), f"the header has {_HEADER}"
+    assert _CITATION.search("\n".join(header)), "the evidence cites something a reader can open"
+
+
+def test_the_fixtures_readme_has_a_row_per_publisher() -> None:
+    readme = (FIXTURES / "README.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip().strip("`*") for line in readme.splitlines() if line.startswith("| ")}
+    assert set(CASES) <= rows
 
 
 @pytest.mark.parametrize("source_id", CASES)
