@@ -3,6 +3,10 @@
 ``/gkmlpt/index`` is a Vue shell embedding ``window._CONFIG = {SID:'…', TREE:[…]}``; the list is
 JSON from ``/gkmlpt/api/all/<category>?page=<n>&sid=<SID>``; a detail page embeds the article
 as ``window._CONFIG.DETAIL`` JSON whose ``content`` is escaped HTML.
+
+The list API serves only a recent slice of a category ("served count << classify.post_count"),
+so paging ends at an empty page, a page with nothing new or a 404, never by counting against
+``post_count`` or ``total``. Every confirmed gkmlpt site is served over plain http.
 """
 from __future__ import annotations
 
@@ -47,10 +51,10 @@ def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
         answer = _list_page(source, http, category, sid, page)
         if answer is None:
             break
-        found = parse_articles(answer, source)
-        items.update((i.url, i) for i in found if i.url not in items)
-        if not found or len(items) >= _total(answer):
-            break
+        fresh = [i for i in parse_articles(answer, source) if i.url not in items]
+        if not fresh:
+            break  # past the served slice: an empty page, or the last one served again
+        items.update((i.url, i) for i in fresh)
     if not opts.fetch_detail:
         return list(items.values())
     known = seen(list(items))
@@ -105,12 +109,6 @@ def parse_answer(text: str, url: str) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("articles"), list):
         raise SourceChanged("gkmlpt list API answer has no articles list", url=url)
     return data
-
-
-def _total(answer: dict[str, Any]) -> int:
-    classify = answer.get("classify") if isinstance(answer.get("classify"), dict) else {}
-    total = answer.get("total") or classify.get("post_count")
-    return int(total) if str(total or "").isdigit() else 10**9
 
 
 def parse_articles(answer: dict[str, Any], source: Source) -> list[FetchedItem]:

@@ -1,15 +1,20 @@
 """Static HTML lists configured only by CSS selectors (Shenzhen columns, PBOC, CAC, SAC, ISO …).
 
 Page 1 is the catalogued URL; later pages follow ``page_pattern``, resolved against it:
-``index_{n}.html`` (Shenzhen), ``index_{n0}.html`` with n0 = n-1 (TRS sites such as SAC),
-``<moduleid>-{n}.html`` (PBOC). Paging stops at the configured page count, at an empty page,
-at a page with nothing new, or at a 404.
+``index_{n}.html`` (Shenzhen, Guangdong), ``index_{n0}.html`` with n0 = n-1 (TRS sites).
+Paging stops at the configured page count, at an empty page, at a page with nothing new, or at
+a 404.
+
+Sites whose page 1 describes its own pager (PBOC's eportal portlet) are read instead: the
+next-page URL comes from ``pager_selector``/``pager_attr`` and the page count from
+``page_count_selector``/``page_count_attr``. There a 404 on a page the pager promised means
+the site changed, not that the list ended.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from functools import partial
+from collections import Counter
+from dataclasses import dataclass, replace
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -17,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 
 from connectors import html
 from connectors.catalog import Source
-from connectors.errors import HttpStatusError, SourceBlocked, SourceChanged
+from connectors.errors import ConnectorError, HttpStatusError, SourceBlocked, SourceChanged
 from connectors.http import HttpClient
 from connectors.registry import Seen, register
 from records.items import FetchedItem
@@ -25,6 +30,8 @@ from records.items import FetchedItem
 _ELLIPSIS = ("…", "...", "..")
 # Detail pages label the issuing office: "来源：深圳市地方金融管理局" / "信息来源:".
 _SOURCE_LABEL = re.compile(r"^.*?来源\s*[：:]\s*")
+# The page number in a pager link: the last digits before the extension ("…/3b3662a6-2.html").
+_PAGE_NUMBER = re.compile(r"\d+(?=\.s?html?$)")
 
 
 class HtmlListOptions(BaseModel):
@@ -39,6 +46,12 @@ class HtmlListOptions(BaseModel):
     pages: int = 1
     page_pattern: str = "index_{n}.html"
     post_fallback: bool = False
+    # Read paging from page 1's own pager (PBOC): "a[tagname]" / "tagname" gives page 2's URL,
+    # "input[name=article_paging_list_hidden]" / "totalpage" the page count.
+    pager_selector: str | None = None
+    pager_attr: str = "href"
+    page_count_selector: str | None = None
+    page_count_attr: str | None = None
     detail_body_selector: str | None = None
     detail_title_selector: str | None = None
     detail_date_selector: str | None = None
@@ -50,23 +63,71 @@ class HtmlListOptions(BaseModel):
 def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
     """Read up to `pages` list pages, then detail pages of items not seen before."""
     opts: HtmlListOptions = source.options
-    items: dict[str, FetchedItem] = {}
-    for n in range(1, opts.pages + 1):
-        url = page_url(source.url, opts.page_pattern, n)
-        text = _list_page(url, http, opts, first=n == 1)
+    first = _list_page(source.url, http, opts) or ""
+    items = {i.url: i for i in parse_list(first, source.url, source.id, opts)}
+    paging = read_pager(first, source.url, opts) if opts.pager_selector else Paging(opts.page_pattern, None)
+    for n in range(2, min(opts.pages, paging.last or opts.pages) + 1):
+        url = page_url(source.url, paging.pattern, n)
+        text = _list_page(url, http, opts, later=True, promised=paging.last is not None)
         if text is None:
             break
-        found = parse_list(text, url, source.id, opts, first=n == 1)
-        fresh = [i for i in found if i.url not in items]
+        fresh = [i for i in parse_list(text, url, source.id, opts, first=False) if i.url not in items]
         if not fresh:
             break  # an empty page, or a site that serves its last page for any number
         items.update((i.url, i) for i in fresh)
     if not opts.detail_body_selector:
         return list(items.values())
     known = seen(list(items))
-    detail = partial(parse_detail, opts=opts)
-    return [replace(i, partial=True) if i.url in known else html.with_detail(i, http, detail)
+    return [replace(i, partial=True) if i.url in known else _with_detail(i, http, opts)
             for i in items.values()]
+
+
+@dataclass(frozen=True)
+class Paging:
+    """How later list pages are named, and how many there are when page 1 says so."""
+
+    pattern: str
+    last: int | None
+
+
+def read_pager(page: str, page_url: str, opts: HtmlListOptions) -> Paging:
+    """Read the next-page URL pattern and the page count from page 1's pager.
+
+    The pattern is page 2's own URL with its number replaced, never one rebuilt from ids: PBOC
+    names pages by a module id in one column and by 8 characters of a uuid in another. A page
+    with no pager link is a list of one page.
+    """
+    root = html.parse(page)
+    patterns = Counter(_numbered(el.get(opts.pager_attr) or "", page_url)
+                       for el in root.cssselect(opts.pager_selector or ""))
+    patterns.pop(None, None)
+    if not patterns:
+        return Paging(opts.page_pattern, 1)
+    pattern = patterns.most_common(1)[0][0]
+    assert pattern is not None
+    return Paging(pattern, _page_count(root, opts) or 2)
+
+
+def _numbered(link: str, page_url: str) -> str | None:
+    """Turn a pager link into a URL pattern with {n} for its page number (None: not numbered)."""
+    url = urljoin(page_url, link.strip()) if link.strip() and not link.startswith("javascript:") else ""
+    found = _PAGE_NUMBER.search(url)
+    if not found:
+        return None
+    start, end = found.span()
+    return _braces(url[:start]) + "{n}" + _braces(url[end:])
+
+
+def _braces(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")  # literal braces survive str.format
+
+
+def _page_count(root: etree._Element, opts: HtmlListOptions) -> int | None:
+    el = html.first(root, opts.page_count_selector) if opts.page_count_selector else None
+    if el is None:
+        return None
+    value = (el.get(opts.page_count_attr) if opts.page_count_attr else html.text_of(el)) or ""
+    return int(value.strip()) if value.strip().isdigit() and int(value.strip()) > 0 else None
 
 
 def page_url(first: str, pattern: str, n: int) -> str:
@@ -74,18 +135,41 @@ def page_url(first: str, pattern: str, n: int) -> str:
     return first if n == 1 else urljoin(first, pattern.format(n=n, n0=n - 1))
 
 
-def _list_page(url: str, http: HttpClient, opts: HtmlListOptions, *, first: bool) -> str | None:
+def _list_page(url: str, http: HttpClient, opts: HtmlListOptions, *, later: bool = False,
+               promised: bool = False) -> str | None:
+    """Return a list page, or None past the last page (a 404 after page 1).
+
+    When page 1's pager promised this page, its 404 is a changed site: ending the list there
+    would silently drop every older notice.
+    """
     try:
-        return http.get(url, conditional=True).text
+        return _get(url, http, opts, conditional=True)
+    except HttpStatusError as exc:
+        if not later or exc.status != 404:
+            raise
+        if promised:
+            raise SourceChanged("page 1's pager promised this page, but it answers HTTP 404", url=url) from None
+        return None
+
+
+def _get(url: str, http: HttpClient, opts: HtmlListOptions, *, conditional: bool = False) -> str:
+    try:
+        return http.get(url, conditional=conditional).text
     except SourceBlocked:
         if not opts.post_fallback:
             raise
-        # PBOC's WZWS challenge guards GET only; RSSHub's zcyj/gzlw routes POST with no body.
+        # PBOC's WZWS challenge guards GET only; RSSHub POSTs list pages (zcyj/gzlw) and detail
+        # pages (utils.ts) with no body.
         return http.post(url).text
-    except HttpStatusError as exc:
-        if not first and exc.status == 404:
-            return None  # past the last page
-        raise
+
+
+def _with_detail(item: FetchedItem, http: HttpClient, opts: HtmlListOptions) -> FetchedItem:
+    """Enrich an item from its detail page; a failed page keeps the item, marked incomplete."""
+    try:
+        page = _get(item.url, http, opts)
+    except ConnectorError as exc:
+        return replace(item, warnings=item.warnings + (f"detail page: {exc}",), detail_failed=True)
+    return parse_detail(page, item, opts)
 
 
 def parse_list(page: str, page_url: str, source_id: str, opts: HtmlListOptions,

@@ -67,15 +67,18 @@ def test_articles_epoch_seconds_escaped_titles_junk_and_duplicates() -> None:
     assert items[0].issuer == "深圳市市场监督管理局"
 
 
-@pytest.mark.parametrize("pages, page2, total, requests", [
-    (3, Reply(404), 100, 2),                 # 404 past the last page
-    (3, Reply(200, answer()), 100, 2),       # an empty page
-    (3, Reply(200, answer(3, total=3)), 3, 2),  # the total is reached
-    (1, Reply(200, answer(3)), 100, 1),      # the configured page count
+@pytest.mark.parametrize("pages, page2, page3, requests, count", [
+    (3, Reply(404), Reply(500), 2, 2),                      # 404 past the last page
+    (3, Reply(200, answer()), Reply(500), 2, 2),            # an empty page
+    (3, Reply(200, answer(1, 2)), Reply(500), 2, 2),        # the last page served again
+    (1, Reply(200, answer(3)), Reply(500), 1, 2),           # the configured page count
+    # The API serves a recent slice only: post_count (100) is far above what it serves, and
+    # reaching or missing it says nothing; only the pages themselves end the list.
+    (3, Reply(200, answer(3, total=3)), Reply(200, answer(4, total=3)), 3, 4),
 ])
-def test_paging_stops(scripted, pages, page2, total, requests) -> None:
+def test_paging_stops(scripted, pages, page2, page3, requests, count) -> None:
     scripted.script["/gkmlpt/index"] = [Reply(200, INDEX.encode())]
-    calls = iter([Reply(200, answer(1, 2, total=total)), page2, Reply(500)])
+    calls = iter([Reply(200, answer(1, 2, total=100)), page2, page3, Reply(500)])
     scripted.script["/gkmlpt/api/all/11"] = lambda: next(calls)
     with HttpClient(HttpOptions(attempts=1, allow_private=True)) as http:
         items = fetch(source(scripted.url("/gkmlpt/index"), category="地方标准", pages=pages, fetch_detail=False),
@@ -83,6 +86,12 @@ def test_paging_stops(scripted, pages, page2, total, requests) -> None:
     assert len([p for p in scripted.hits if p.startswith("/gkmlpt/api/")]) == requests
     assert all(p.endswith("sid=755038") for p in scripted.hits if p.startswith("/gkmlpt/api/"))
     assert [i.title for i in items][:2] == ["通知1", "通知2"]
+    assert len(items) == count
+
+
+def test_an_http_catalogue_is_accepted() -> None:
+    # Every confirmed gkmlpt site answers over plain http only (file id 53836515905).
+    assert source("http://amr.gd.gov.cn/gkmlpt/index").origin == "http://amr.gd.gov.cn"
 
 
 def test_detail_content_is_unescaped_html_with_attachments() -> None:
