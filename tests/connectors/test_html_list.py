@@ -8,7 +8,7 @@ import yaml
 
 from connectors.catalog import parse_entry
 from connectors.errors import SourceBlocked, SourceChanged, SourceUnavailable
-from connectors.html_list import best_title, fetch, page_url, parse_list
+from connectors.html_list import Paging, best_title, fetch, page_url, parse_list, read_pager
 from connectors.http import HttpClient, HttpOptions
 from infra.replay import ReplayServer
 from tests.servers import Reply
@@ -137,3 +137,75 @@ def test_a_post_that_is_blocked_too_raises_blocked(tmp_path) -> None:
                 fetch(source("https://www.pbc.gov.cn/l/index.html", post_fallback=True), http, lambda urls: set())
     finally:
         server.stop()
+
+
+# PBOC's eportal pager as file id 70990762306 quotes it: page 2's URL in tagname, the count in
+# a hidden input. Page numbers are named by a module id in one column, a uuid prefix in another.
+def pager(prefix: str, total: int | None, *links: int) -> str:
+    anchors = "".join(f"<a onclick=\"queryArticleByCondition(this,'/l/{prefix}-{n}.html')\" "
+                      f'tagname="/l/{prefix}-{n}.html">{n}</a>' for n in links)
+    count = f'<input type="hidden" name="article_paging_list_hidden" moduleid="{prefix}" totalpage="{total}">' \
+        if total is not None else ""
+    return f'<div><a tagname="/l/index.html">首页</a>{anchors}{count}</div>'
+
+
+PAGER = dict(pager_selector="a[tagname]", pager_attr="tagname",
+             page_count_selector="input[name=article_paging_list_hidden]", page_count_attr="totalpage")
+
+
+@pytest.mark.parametrize("markup, expected", [
+    (pager("21892", 6, 2, 6), Paging("https://www.pbc.gov.cn/l/21892-{n}.html", 6)),
+    (pager("3b3662a6", 22, 2), Paging("https://www.pbc.gov.cn/l/3b3662a6-{n}.html", 22)),
+    (pager("3b3662a6", None, 2), Paging("https://www.pbc.gov.cn/l/3b3662a6-{n}.html", 2)),  # no count: page 2 exists
+    ('<div><a tagname="/l/index.html">首页</a></div>', Paging("index_{n}.html", 1)),      # no pager: one page
+])
+def test_the_pager_is_read_from_page_one(markup, expected) -> None:
+    opts = source("https://www.pbc.gov.cn/l/index.html", **PAGER).options
+    assert read_pager(markup, "https://www.pbc.gov.cn/l/index.html", opts) == expected
+
+
+def _paged(*numbers: int, total: int) -> bytes:
+    return listing(*numbers).replace(b"</ul>", b"</ul>" + pager("7c1e9a4f", total, 2).encode())
+
+
+@pytest.mark.parametrize("total, later, requested, count", [
+    (3, {"/l/7c1e9a4f-2.html": [Reply(200, listing(3))], "/l/7c1e9a4f-3.html": [Reply(200, listing(4))]}, 3, 4),
+    (2, {"/l/7c1e9a4f-2.html": [Reply(200, listing(3))], "/l/7c1e9a4f-3.html": [Reply(200, listing(4))]}, 2, 3),
+])
+def test_paging_follows_the_pager_to_its_stated_last_page(scripted, total, later, requested, count) -> None:
+    scripted.script["/l/index.html"] = [Reply(200, _paged(1, 2, total=total))]
+    scripted.script.update(later)
+    with HttpClient(HttpOptions(attempts=1, allow_private=True)) as http:
+        items = fetch(source(scripted.url("/l/index.html"), pages=5, **PAGER), http, lambda urls: set())
+    assert len([p for p in scripted.hits if p.startswith("/l/")]) == requested
+    assert len(items) == count
+
+
+def test_a_missing_page_the_pager_promised_is_a_changed_source(scripted) -> None:
+    scripted.script["/l/index.html"] = [Reply(200, _paged(1, 2, total=3))]
+    scripted.script["/l/7c1e9a4f-2.html"] = [Reply(404)]
+    with HttpClient(HttpOptions(attempts=1, allow_private=True)) as http, \
+            pytest.raises(SourceChanged, match="pager promised this page"):
+        fetch(source(scripted.url("/l/index.html"), pages=5, **PAGER), http, lambda urls: set())
+
+
+def test_details_fall_back_to_post_when_the_get_is_challenged(tmp_path) -> None:
+    folder = tmp_path / "t-list"
+    folder.mkdir()
+    (folder / "challenge.html").write_bytes(CHALLENGE)
+    (folder / "list.html").write_bytes(listing(1))
+    (folder / "post_1.html").write_text('<div class="d">正文 <a href="/f/a.pdf">附件</a></div>', encoding="utf-8")
+    (folder / "routes.yaml").write_text(yaml.safe_dump([
+        {"path": "/l/index.html", "file": "challenge.html"},
+        {"path": "/l/index.html", "file": "list.html", "method": "POST"},
+        {"path": "/c/post_1.html", "file": "challenge.html"},
+        {"path": "/c/post_1.html", "file": "post_1.html", "method": "POST"}]))
+    server = ReplayServer(tmp_path).start()
+    try:
+        with HttpClient(HttpOptions(attempts=1, allow_private=True),
+                        rebase={"https://www.pbc.gov.cn": f"{server.base}/t-list"}) as http:
+            [item] = fetch(source("https://www.pbc.gov.cn/l/index.html", post_fallback=True,
+                                  detail_body_selector="div.d"), http, lambda urls: set())
+    finally:
+        server.stop()
+    assert (item.body, [a.name for a in item.attachments], item.warnings) == ("正文 附件", ["附件"], ())
