@@ -55,6 +55,8 @@ class HtmlListOptions(BaseModel):
     detail_body_selector: str | None = None
     detail_title_selector: str | None = None
     detail_date_selector: str | None = None
+    # NFCMS detail pages (Guangdong) state the date only in <meta name="PubDate">.
+    detail_date_meta: str | None = None
     detail_source_selector: str | None = None
     detail_attachments_selector: str | None = None
 
@@ -220,6 +222,10 @@ def _text(row: etree._Element, selector: str | None) -> str | None:
 
 
 
+def _meta(root: etree._Element, name: str | None) -> str | None:
+    return html.meta(root, name) or None if name else None
+
+
 def parse_detail(page: str, item: FetchedItem, opts: HtmlListOptions) -> FetchedItem:
     """Enrich an item from its detail page (title, date, 来源, body, attachments)."""
     root = html.parse(page)
@@ -232,7 +238,8 @@ def parse_detail(page: str, item: FetchedItem, opts: HtmlListOptions) -> Fetched
     return replace(
         item,
         title=_text(root, opts.detail_title_selector) or item.title,
-        published=_text(root, opts.detail_date_selector) or item.published,
+        published=(_text(root, opts.detail_date_selector) or _meta(root, opts.detail_date_meta)
+                   or item.published),
         issuer=source.split()[0] if source else item.issuer,
         attachments=tuple({a.url: a for a in found}.values()),
         body=html.text_of(body_el),
