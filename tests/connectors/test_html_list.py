@@ -8,9 +8,10 @@ import yaml
 
 from connectors.catalog import parse_entry
 from connectors.errors import SourceBlocked, SourceChanged, SourceUnavailable
-from connectors.html_list import Paging, best_title, fetch, page_url, parse_list, read_pager
+from connectors.html_list import Paging, best_title, fetch, page_url, parse_detail, parse_list, read_pager
 from connectors.http import HttpClient, HttpOptions
 from infra.replay import ReplayServer
+from records.items import FetchedItem
 from tests.servers import Reply
 
 ROW = '<li><a href="/c/post_{n}.html" title="{t}">{text}</a><span>2026-11-{n:02d}</span></li>'
@@ -209,3 +210,16 @@ def test_details_fall_back_to_post_when_the_get_is_challenged(tmp_path) -> None:
     finally:
         server.stop()
     assert (item.body, [a.name for a in item.attachments], item.warnings) == ("正文 附件", ["附件"], ())
+
+
+@pytest.mark.parametrize("page, expected", [
+    ('<meta name="PubDate" content="2026-11-25 16:40:12"><div class="d">正文</div>', "2026-11-25 16:40:12"),
+    ('<div class="t">2026-11-24</div><meta name="PubDate" content="2026-11-25 16:40"><div class="d">正文</div>',
+     "2026-11-24"),                                   # a visible date wins over the meta
+    ('<div class="d">正文</div>', "2026-11-01"),       # neither: the list's date stays
+])
+def test_the_detail_date_may_come_from_an_nfcms_meta(page, expected) -> None:
+    opts = source("https://amr.gd.gov.cn/", detail_body_selector="div.d", detail_date_selector="div.t",
+                  detail_date_meta="PubDate").options
+    item = FetchedItem("t", "https://amr.gd.gov.cn/zwgk/tzgg/content/post_1.html", "通知", published="2026-11-01")
+    assert parse_detail(page, item, opts).published == expected
