@@ -13,18 +13,41 @@ from functools import partial
 from urllib.parse import urljoin
 
 from lxml import etree
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from connectors import html
 from connectors.catalog import Source
 from connectors.errors import HttpStatusError, SourceBlocked, SourceChanged
 from connectors.http import HttpClient
 from connectors.registry import Seen, register
-from records.items import FetchedItem
+from records.items import Attachment, FetchedItem
 
 _ELLIPSIS = ("…", "...", "..")
 # Detail pages label the issuing office: "来源：深圳市地方金融管理局" / "信息来源:".
 _SOURCE_LABEL = re.compile(r"^.*?来源\s*[：:]\s*")
+
+
+class ScriptLink(BaseModel):
+    """A row that opens its notice by script, not by href (TC260's ``jumpDetail('<id>','<date>')``).
+
+    `pattern` is searched in the link's `attribute`; its named groups fill `url`, and a group
+    named ``deadline`` is the row's comment deadline.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    attribute: str = "onclick"
+    pattern: str
+    url: str
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return value
 
 
 class HtmlListOptions(BaseModel):
@@ -44,6 +67,10 @@ class HtmlListOptions(BaseModel):
     detail_date_selector: str | None = None
     detail_source_selector: str | None = None
     detail_attachments_selector: str | None = None
+    link_script: ScriptLink | None = None
+    # Download endpoints without a file extension (TC260's /sysFile/downloadFile/<id>): links in
+    # the attachments element whose href matches are documents; the link text names the file.
+    detail_download_href: str | None = None
 
 
 @register("html-list", HtmlListOptions)
@@ -106,16 +133,30 @@ def parse_list(page: str, page_url: str, source_id: str, opts: HtmlListOptions,
 def _item(row: etree._Element, page_url: str, source_id: str,
           opts: HtmlListOptions) -> FetchedItem | None:
     link = row if _matches(row, opts.link_selector) else html.first(row, opts.link_selector)
-    if link is None or not (link.get("href") or "").strip():
+    target, found = _target(link, opts.link_script)
+    if not target:
         return None
     title_el = html.first(row, opts.title_selector) if opts.title_selector else link
     title = best_title(html.text_of(title_el), link.get("title"))
     if not title:
         return None
     return FetchedItem(
-        source_id=source_id, url=urljoin(page_url, link.get("href").strip()), title=title,
+        source_id=source_id, url=urljoin(page_url, target), title=title,
         published=_text(row, opts.date_selector), summary=_text(row, opts.summary_selector) or "",
-        deadline=_text(row, opts.deadline_selector))
+        deadline=_text(row, opts.deadline_selector) or found.get("deadline"))
+
+
+def _target(link: etree._Element | None, script: ScriptLink | None) -> tuple[str, dict[str, str]]:
+    """Return where a row's link leads, and what a scripted link's pattern captured."""
+    if link is None:
+        return "", {}
+    if script is None:
+        return (link.get("href") or "").strip(), {}
+    m = re.search(script.pattern, link.get(script.attribute) or "")
+    if m is None:
+        return "", {}
+    groups = {k: v for k, v in m.groupdict().items() if v}
+    return script.url.format(**groups), groups
 
 
 def best_title(text: str, attr: str | None) -> str:
@@ -136,12 +177,20 @@ def _text(row: etree._Element, selector: str | None) -> str | None:
 
 
 
+def _downloads(el: etree._Element | None, base: str, href: str | None) -> tuple[Attachment, ...]:
+    if el is None or not href:
+        return ()
+    return tuple(Attachment(url=urljoin(base, a.get("href").strip()), name=html.text_of(a))
+                 for a in el.xpath(".//a[@href]") if re.search(href, a.get("href")))
+
+
 def parse_detail(page: str, item: FetchedItem, opts: HtmlListOptions) -> FetchedItem:
     """Enrich an item from its detail page (title, date, 来源, body, attachments)."""
     root = html.parse(page)
     body_el = html.first(root, opts.detail_body_selector or "body")
     files_el = html.first(root, opts.detail_attachments_selector) if opts.detail_attachments_selector else None
-    found = html.attachments(body_el, item.url) + html.attachments(files_el, item.url)
+    found = (html.attachments(body_el, item.url) + html.attachments(files_el, item.url)
+             + _downloads(files_el, item.url, opts.detail_download_href))
     source = _SOURCE_LABEL.sub("", _text(root, opts.detail_source_selector) or "").strip()
     warnings = item.warnings if body_el is not None else item.warnings + (
         f"detail page has no {opts.detail_body_selector}",)
