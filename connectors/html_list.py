@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import partial
+from string import Formatter
 from urllib.parse import urljoin
 
 from lxml import etree
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from connectors import html
 from connectors.catalog import Source
@@ -25,6 +26,14 @@ from records.items import Attachment, FetchedItem
 _ELLIPSIS = ("…", "...", "..")
 # Detail pages label the issuing office: "来源：深圳市地方金融管理局" / "信息来源:".
 _SOURCE_LABEL = re.compile(r"^.*?来源\s*[：:]\s*")
+
+
+def _regex(value: str | None) -> str | None:
+    try:
+        re.compile(value or "")
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from None
+    return value
 
 
 class ScriptLink(BaseModel):
@@ -40,14 +49,13 @@ class ScriptLink(BaseModel):
     pattern: str
     url: str
 
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a regular expression: {exc}") from None
-        return value
+    @model_validator(mode="after")
+    def _groups_fill_url(self) -> ScriptLink:
+        groups = set(re.compile(_regex(self.pattern) or "").groupindex)
+        missing = {f for _, f, _, _ in Formatter().parse(self.url) if f is not None} - groups
+        if missing:
+            raise ValueError(f"url names {', '.join(sorted(missing))}, which pattern does not capture")
+        return self
 
 
 class HtmlListOptions(BaseModel):
@@ -71,6 +79,8 @@ class HtmlListOptions(BaseModel):
     # Download endpoints without a file extension (TC260's /sysFile/downloadFile/<id>): links in
     # the attachments element whose href matches are documents; the link text names the file.
     detail_download_href: str | None = None
+
+    _download_compiles = field_validator("detail_download_href")(lambda cls, value: _regex(value))
 
 
 @register("html-list", HtmlListOptions)
