@@ -7,11 +7,14 @@ import pytest
 
 from connectors.catalog import DEFAULT_CATALOG, CatalogError, load_catalog
 
+# Publishers whose server answers plain http only; every other one is polled over https.
+HTTP_ONLY = {"tcrm-gs"}  # org.sacinfo.org.cn:8088 (code-corpus file id 62091749840)
+
 
 def test_the_real_catalogue_loads() -> None:
     sources = load_catalog(DEFAULT_CATALOG)
     assert {s.id for s in sources} >= {"miit-yjzj", "nist-csrc"}
-    assert all(s.url.startswith("https://") for s in sources)
+    assert all(s.url.startswith("https://") for s in sources if s.id not in HTTP_ONLY)
 
 
 def test_a_publishers_facts_are_hints(tmp_path: Path) -> None:
