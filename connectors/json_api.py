@@ -51,7 +51,7 @@ class JsonApiOptions(BaseModel):
     require: dict[str, str] = {}
     method: Literal["GET", "POST"] = "GET"
     body: Literal["form", "json"] = "form"
-    params: dict[str, str | list[str]] = {}  # the query string of a GET
+    params: dict[str, str | list[str]] = {}  # the query string
     fields: dict[str, str | list[str]] = {}  # the body of a POST
     headers: dict[str, str] = {}
     page_param: str | None = None
@@ -77,7 +77,7 @@ def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
 
 
 def request_fields(opts: JsonApiOptions, page: int) -> dict[str, Any]:
-    """Return the query (GET) or body (POST) fields of one page's request."""
+    """Return the fields that carry the page: the query of a GET, the body of a POST."""
     fields: dict[str, Any] = dict(opts.fields if opts.method == "POST" else opts.params)
     if opts.page_param:
         fields[opts.page_param] = str(page)
@@ -89,7 +89,7 @@ def _request(source: Source, http: HttpClient, opts: JsonApiOptions, page: int) 
     if opts.method == "GET":
         return http.get(source.url, params=fields, headers=headers, conditional=True)
     body = {"json": fields} if opts.body == "json" else {"data": fields}
-    return http.request("POST", source.url, headers=headers, **body)
+    return http.request("POST", source.url, params=opts.params or None, headers=headers, **body)
 
 
 def lookup(data: Any, path: str | None) -> Any:

@@ -98,6 +98,7 @@ class _Capture(BaseHTTPRequestHandler):
         json_body = "json" in (self.headers.get("Content-Type") or "")
         fields = json.loads(raw) if json_body else parse_qs(raw, keep_blank_values=True)
         self.server.seen.append((dict(self.headers), fields))
+        self.server.paths.append(self.path)
         status, body = self.server.answer(fields)
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=UTF-8")
@@ -115,6 +116,7 @@ class _CaptureServer(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Capture)
         self.seen: list[tuple[dict[str, str], Any]] = []
+        self.paths: list[str] = []
         self.answer: Callable[[Any], tuple[int, bytes]] = lambda fields: (404, b"")
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
@@ -157,11 +159,11 @@ def test_a_form_post_repeats_list_fields_and_puts_the_page_in_the_body(capture) 
     assert [i.url for i in items] == [capture.url("/stdDetail/PKJR/T 0181-2020"), capture.url("/stdDetail/PKJR/T 0182-2020")]
 
 
-def test_a_json_body_carries_the_same_fields(capture) -> None:
+def test_a_json_body_carries_the_same_fields_and_params_stay_in_the_query(capture) -> None:
     capture.answer = lambda f: (200, sacinfo_page(1, 1, "YD/T 3747-2020"))
-    fetch_from(capture, sacinfo(capture.url("/q"), body="json"))
+    fetch_from(capture, sacinfo(capture.url("/q"), body="json", params={"lang": "zh"}))
     [(headers, body)] = capture.seen
-    assert headers["Content-Type"] == "application/json"
+    assert headers["Content-Type"] == "application/json" and capture.paths == ["/q?lang=zh"]
     assert body == {"size": "2", "key": "区块链", "status[]": ["现行", "即将实施"], "current": "1"}
 
 
