@@ -67,6 +67,12 @@ class HtmlListOptions(BaseModel):
     date_selector: str | None = None
     summary_selector: str | None = None
     deadline_selector: str | None = None
+    # A work programme keeps an item's number in a cell of its own ("X.1412"): `number_selector`
+    # reads it and `number_prefix` names its series ("ITU-T "), so the title carries the number.
+    number_selector: str | None = None
+    number_prefix: str = ""
+    # Labels inside a row that are no part of its text (ISO's "[Under development]").
+    drop_selector: str | None = None
     pages: int = 1
     page_pattern: str = "index_{n}.html"
     post_fallback: bool = False
@@ -146,10 +152,15 @@ def _item(row: etree._Element, page_url: str, source_id: str,
     target, found = _target(link, opts.link_script)
     if not target:
         return None
+    number = _text(row, opts.number_selector)
+    for junk in row.cssselect(opts.drop_selector) if opts.drop_selector else ():
+        junk.drop_tree()
     title_el = html.first(row, opts.title_selector) if opts.title_selector else link
     title = best_title(html.text_of(title_el), link.get("title"))
     if not title:
         return None
+    if number and not title.startswith(number):
+        title = f"{opts.number_prefix}{number} {title}"
     return FetchedItem(
         source_id=source_id, url=urljoin(page_url, target), title=title,
         published=_text(row, opts.date_selector), summary=_text(row, opts.summary_selector) or "",

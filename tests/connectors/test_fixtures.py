@@ -36,6 +36,8 @@ WRONG = {
                     "with no 方案/通知 word in the title it is classified other",
     ("tcrm-gs", 3): "a TC 筹建 公示 inviting objections is policy, as the TC 590 换届方案 公示 is; "
                     "with no 方案/通知 word in the title it is classified other",
+    **{(source_id, n): "ITU status 'Under study' is a draft Recommendation in preparation; no stage is inferred"
+       for source_id, n in (("itu-t-sg17", 2), ("itu-t-sg17", 3), ("itu-t-sg16", 2))},
 }
 
 
