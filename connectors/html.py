@@ -40,7 +40,9 @@ def text_of(el: etree._Element | None) -> str:
     for block in el.iter(*_BLOCKS):  # block elements end a line; inline ones do not
         block.tail = "\n" + (block.tail or "")
     raw = "".join(el.itertext())
-    return _BLANK_LINES.sub("\n", _SPACE.sub(" ", raw).replace(" \n", "\n")).strip()
+    # Indented markup leaves a space at the start of each line; a reader sees none.
+    folded = _SPACE.sub(" ", raw).replace(" \n", "\n").replace("\n ", "\n")
+    return _BLANK_LINES.sub("\n", folded).strip()
 
 
 def first(root: etree._Element, selector: str) -> etree._Element | None:

@@ -15,23 +15,54 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from string import Formatter
 from urllib.parse import urljoin
 
 from lxml import etree
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from connectors import html
 from connectors.catalog import Source
 from connectors.errors import ConnectorError, HttpStatusError, SourceBlocked, SourceChanged
 from connectors.http import HttpClient
 from connectors.registry import Seen, register
-from records.items import FetchedItem
+from records.items import Attachment, FetchedItem
 
 _ELLIPSIS = ("…", "...", "..")
 # Detail pages label the issuing office: "来源：深圳市地方金融管理局" / "信息来源:".
 _SOURCE_LABEL = re.compile(r"^.*?来源\s*[：:]\s*")
 # The page number in a pager link: the last digits before the extension ("…/3b3662a6-2.html").
 _PAGE_NUMBER = re.compile(r"\d+(?=\.s?html?$)")
+
+
+def _regex(value: str | None) -> str | None:
+    try:
+        re.compile(value or "")
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from None
+    return value
+
+
+class ScriptLink(BaseModel):
+    """A row that opens its notice by script, not by href (TC260's ``jumpDetail('<id>','<date>')``).
+
+    `pattern` is searched in the link's `attribute`; its named groups fill `url`, and a group
+    named ``deadline`` is the row's comment deadline.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    attribute: str = "onclick"
+    pattern: str
+    url: str
+
+    @model_validator(mode="after")
+    def _groups_fill_url(self) -> ScriptLink:
+        groups = set(re.compile(_regex(self.pattern) or "").groupindex)
+        missing = {f for _, f, _, _ in Formatter().parse(self.url) if f is not None} - groups
+        if missing:
+            raise ValueError(f"url names {', '.join(sorted(missing))}, which pattern does not capture")
+        return self
 
 
 class HtmlListOptions(BaseModel):
@@ -43,6 +74,12 @@ class HtmlListOptions(BaseModel):
     date_selector: str | None = None
     summary_selector: str | None = None
     deadline_selector: str | None = None
+    # A work programme keeps an item's number in a cell of its own ("X.1412"): `number_selector`
+    # reads it and `number_prefix` names its series ("ITU-T "), so the title carries the number.
+    number_selector: str | None = None
+    number_prefix: str = ""
+    # Labels inside a row that are no part of its text (ISO's "[Under development]").
+    drop_selector: str | None = None
     pages: int = 1
     page_pattern: str = "index_{n}.html"
     post_fallback: bool = False
@@ -59,6 +96,12 @@ class HtmlListOptions(BaseModel):
     detail_date_meta: str | None = None
     detail_source_selector: str | None = None
     detail_attachments_selector: str | None = None
+    link_script: ScriptLink | None = None
+    # Download endpoints without a file extension (TC260's /sysFile/downloadFile/<id>): links in
+    # the attachments element whose href matches are documents; the link text names the file.
+    detail_download_href: str | None = None
+
+    _download_compiles = field_validator("detail_download_href")(lambda cls, value: _regex(value))
 
 
 @register("html-list", HtmlListOptions)
@@ -192,16 +235,35 @@ def parse_list(page: str, page_url: str, source_id: str, opts: HtmlListOptions,
 def _item(row: etree._Element, page_url: str, source_id: str,
           opts: HtmlListOptions) -> FetchedItem | None:
     link = row if _matches(row, opts.link_selector) else html.first(row, opts.link_selector)
-    if link is None or not (link.get("href") or "").strip():
+    target, found = _target(link, opts.link_script)
+    if not target:
         return None
+    number = _text(row, opts.number_selector)
+    for junk in row.cssselect(opts.drop_selector) if opts.drop_selector else ():
+        junk.drop_tree()
     title_el = html.first(row, opts.title_selector) if opts.title_selector else link
     title = best_title(html.text_of(title_el), link.get("title"))
     if not title:
         return None
+    if number and not title.startswith(number):
+        title = f"{opts.number_prefix}{number} {title}"
     return FetchedItem(
-        source_id=source_id, url=urljoin(page_url, link.get("href").strip()), title=title,
+        source_id=source_id, url=urljoin(page_url, target), title=title,
         published=_text(row, opts.date_selector), summary=_text(row, opts.summary_selector) or "",
-        deadline=_text(row, opts.deadline_selector))
+        deadline=_text(row, opts.deadline_selector) or found.get("deadline"))
+
+
+def _target(link: etree._Element | None, script: ScriptLink | None) -> tuple[str, dict[str, str]]:
+    """Return where a row's link leads, and what a scripted link's pattern captured."""
+    if link is None:
+        return "", {}
+    if script is None:
+        return (link.get("href") or "").strip(), {}
+    m = re.search(script.pattern, link.get(script.attribute) or "")
+    if m is None:
+        return "", {}
+    groups = {k: v for k, v in m.groupdict().items() if v}
+    return script.url.format(**groups), groups
 
 
 def best_title(text: str, attr: str | None) -> str:
@@ -226,12 +288,20 @@ def _meta(root: etree._Element, name: str | None) -> str | None:
     return html.meta(root, name) or None if name else None
 
 
+def _downloads(el: etree._Element | None, base: str, href: str | None) -> tuple[Attachment, ...]:
+    if el is None or not href:
+        return ()
+    return tuple(Attachment(url=urljoin(base, a.get("href").strip()), name=html.text_of(a))
+                 for a in el.xpath(".//a[@href]") if re.search(href, a.get("href")))
+
+
 def parse_detail(page: str, item: FetchedItem, opts: HtmlListOptions) -> FetchedItem:
     """Enrich an item from its detail page (title, date, 来源, body, attachments)."""
     root = html.parse(page)
     body_el = html.first(root, opts.detail_body_selector or "body")
     files_el = html.first(root, opts.detail_attachments_selector) if opts.detail_attachments_selector else None
-    found = html.attachments(body_el, item.url) + html.attachments(files_el, item.url)
+    found = (html.attachments(body_el, item.url) + html.attachments(files_el, item.url)
+             + _downloads(files_el, item.url, opts.detail_download_href))
     source = _SOURCE_LABEL.sub("", _text(root, opts.detail_source_selector) or "").strip()
     warnings = item.warnings if body_el is not None else item.warnings + (
         f"detail page has no {opts.detail_body_selector}",)

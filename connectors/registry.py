@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 # One line per kind module; importing it registers the kind.
 KIND_MODULES = ("connectors.rss", "connectors.jpaas_unit", "connectors.gkmlpt", "connectors.html_list",
-                "connectors.samr_std", "connectors.json_api")
+                "connectors.samr_std", "connectors.json_api", "connectors.jsonl")
 
 # Given candidate URLs, return those already indexed complete: detail pages are fetched for new
 # items, and again for those whose detail page failed on an earlier poll.

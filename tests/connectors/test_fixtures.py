@@ -32,6 +32,12 @@ WRONG = {
     ("federal-register", 1): "a proposed rule (the OCC 'is proposing to amend its regulations') is policy; "
                              "classified other",
     ("federal-register", 3): "'Sunshine Act Meetings' announces meetings (other); the word Act makes it policy",
+    ("tcrm-gs", 2): "a TC 秘书处调整 公示 inviting objections is policy, as the TC 590 换届方案 公示 is; "
+                    "with no 方案/通知 word in the title it is classified other",
+    ("tcrm-gs", 3): "a TC 筹建 公示 inviting objections is policy, as the TC 590 换届方案 公示 is; "
+                    "with no 方案/通知 word in the title it is classified other",
+    **{(source_id, n): "ITU status 'Under study' is a draft Recommendation in preparation; no stage is inferred"
+       for source_id, n in (("itu-t-sg17", 2), ("itu-t-sg17", 3), ("itu-t-sg16", 2))},
 }
 
 

@@ -223,3 +223,22 @@ def test_the_detail_date_may_come_from_an_nfcms_meta(page, expected) -> None:
                   detail_date_meta="PubDate").options
     item = FetchedItem("t", "https://amr.gd.gov.cn/zwgk/tzgg/content/post_1.html", "通知", published="2026-11-01")
     assert parse_detail(page, item, opts).published == expected
+
+
+@pytest.mark.parametrize("options, title", [
+    ({}, "X.1412"),
+    ({"title_selector": "td.t"}, "Security threats to online voting using DLT Under study"),
+    ({"title_selector": "td.t", "number_selector": "td.n a", "number_prefix": "ITU-T "},
+     "ITU-T X.1412 Security threats to online voting using DLT Under study"),
+    ({"title_selector": "td.n", "number_selector": "td.n a"}, "X.1412"),  # the title already starts with it
+    ({"title_selector": "td.t", "drop_selector": "span.small"}, "Security threats to online voting using DLT"),
+    ({"title_selector": "td.t", "number_selector": "td.n a", "drop_selector": "td.t span"},
+     "X.1412 Security threats to online voting using DLT"),
+])
+def test_titles_take_a_number_cell_and_drop_labels(options, title) -> None:
+    page = ('<table><tr><td class="n"><a href="wp_item.aspx?isn=1">X.1412</a></td><td class="t">Security threats'
+            ' to online voting using DLT<span class="small"> Under study</span></td></tr></table>')
+    opts = source("https://www.itu.int/ITU-T/workprog/wp_search.aspx", item_selector="table tr",
+                  **{"link_selector": "td.n a", **options}).options
+    [item] = parse_list(page, "https://www.itu.int/ITU-T/workprog/wp_search.aspx", "t-list", opts)
+    assert (item.title, item.url) == (title, "https://www.itu.int/ITU-T/workprog/wp_item.aspx?isn=1")
