@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from typing import Any, Literal
+from urllib.parse import quote
 
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field
@@ -99,7 +100,9 @@ def read_page(source: Source, http: HttpClient, page: int) -> list[FetchedItem]:
     """Request one list page and turn it into items."""
     opts: SamrStdOptions = source.options
     url = source.origin + _ENDPOINTS[opts.mode]
-    answer = http.get(url, params=query(opts, page), headers={"Referer": source.url}, conditional=True)
+    # A header is ASCII: a catalogued URL may carry its keyword unencoded.
+    referer = quote(source.url, safe=":/?&=%#+")
+    answer = http.get(url, params=query(opts, page), headers={"Referer": referer}, conditional=True)
     if opts.mode == "openstd":
         return parse_openstd(answer.text, source, url)
     return parse_rows(parse_answer(answer.text, url), source, opts.mode)
