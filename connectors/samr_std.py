@@ -154,9 +154,10 @@ def strip_highlight(value: str) -> str:
     return re.sub(r"\s+", " ", _TAG.sub("", value)).strip()
 
 
-def clean_row(row: dict[str, Any]) -> dict[str, Any]:
-    """Strip highlight tags from every text field: any field may hold the searched words."""
-    return {k: strip_highlight(v) if isinstance(v, str) else v for k, v in row.items()}
+def clean_row(row: dict[str, Any]) -> dict[str, str]:
+    """Every scalar field as text without highlight tags: any field may hold the searched words."""
+    return {str(k): strip_highlight(str(v)) for k, v in row.items()
+            if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
 
 
 def standard_number(code: str) -> str:
@@ -168,8 +169,8 @@ def standard_number(code: str) -> str:
 def parse_rows(rows: list[dict[str, Any]], source: Source, mode: str) -> list[FetchedItem]:
     """Turn std.samr query rows into items carrying the platform's stated stage as hints."""
     make = _plan if mode == "plans" else _standard
-    found = (make(clean_row(row), source.id, source.origin + DETAIL.format(id=row["id"]))
-             for row in rows if row.get("id"))
+    cleaned = (clean_row(row) for row in rows)
+    found = (make(row, source.id, source.origin + DETAIL.format(id=row["id"])) for row in cleaned if row.get("id"))
     return [item for item in found if item]
 
 
@@ -180,8 +181,8 @@ def _stage(value: str, known: dict[str, str], field: str) -> tuple[dict[str, str
     return {}, (f"{field} {value!r} is not a known stage value; no stage hint",)
 
 
-def _plan(row: dict[str, Any], source_id: str, url: str) -> FetchedItem | None:
-    name, link = str(row.get("C_C_NAME") or ""), str(row.get("CURRENT_LINK") or "")
+def _plan(row: dict[str, str], source_id: str, url: str) -> FetchedItem | None:
+    name, link = row.get("C_C_NAME", ""), row.get("CURRENT_LINK", "")
     if not name:
         return None
     stage, warnings = _stage(link, PLAN_STAGES, "CURRENT_LINK")
@@ -191,11 +192,11 @@ def _plan(row: dict[str, Any], source_id: str, url: str) -> FetchedItem | None:
                        hints={"kind": "standard", "level": "national", **stage})
 
 
-def _standard(row: dict[str, Any], source_id: str, url: str) -> FetchedItem | None:
-    name, code = str(row.get("C_C_NAME") or ""), str(row.get("C_STD_CODE") or "")
+def _standard(row: dict[str, str], source_id: str, url: str) -> FetchedItem | None:
+    name, code = row.get("C_C_NAME", ""), row.get("C_STD_CODE", "")
     if not name or not code:
         return None
-    return _published(source_id, url, standard_number(code), name, str(row.get("STATE") or ""),
+    return _published(source_id, url, standard_number(code), name, row.get("STATE", ""),
                       row.get("ISSUE_DATE") or None, row.get("ACT_DATE") or None, "STATE")
 
 
