@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from functools import partial
+from typing import Mapping
 from urllib.parse import urljoin
 
 from pydantic import BaseModel, ConfigDict
@@ -42,15 +43,29 @@ def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
     opts: JpaasOptions = source.options
     page = http.get(source.url, conditional=True)
     api_url, params = find_unit_call(page.text, source.url, opts.script_selector)
-    answer = http.get(api_url, params=params, headers={"Referer": source.url},
-                      conditional=True)
+    headers = site_headers(source.url, page.headers)
+    answer = http.get(api_url, params=params, headers=headers, conditional=True)
     items = parse_list(fragment_of(answer.text, api_url), source, opts)
     if not opts.fetch_detail:
         return items
     known = seen([item.url for item in items])
     detail = partial(parse_detail, opts=opts)
-    return [replace(item, partial=True) if item.url in known else html.with_detail(item, http, detail)
-            for item in items]
+    return [replace(item, partial=True) if item.url in known
+            else html.with_detail(item, http, detail, headers=headers) for item in items]
+
+
+def site_headers(page_url: str, page_headers: Mapping[str, str]) -> dict[str, str]:
+    """Return what MIIT wants on every request after the list page: its Referer and its cookie.
+
+    MIIT answers 403 to bare requests without the column page as Referer (code-corpus file id
+    71595435488), and RSSHub's routes send the list page's first Set-Cookie back as Cookie.
+    """
+    headers = {"Referer": page_url}
+    # Several Set-Cookie headers arrive joined by ", "; the first cookie ends at ";" or ",".
+    cookie = (page_headers.get("set-cookie") or "").split(";", 1)[0].split(",", 1)[0].strip()
+    if "=" in cookie:
+        headers["Cookie"] = cookie
+    return headers
 
 
 def find_unit_call(page: str, page_url: str, selector: str | None = None) -> tuple[str, dict[str, str]]:
