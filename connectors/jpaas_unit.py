@@ -34,6 +34,8 @@ class JpaasOptions(BaseModel):
     deadline_selector: str | None = "span.endtime"
     body_selector: str = "#con_con"
     source_selector: str | None = None
+    # Where a detail page states its time when it has no PubDate meta (wjgs: ``#con_time``).
+    time_selector: str | None = None
     fetch_detail: bool = True
 
 
@@ -126,12 +128,13 @@ def parse_detail(page: str, item: FetchedItem, opts: JpaasOptions) -> FetchedIte
     root = html.parse(page)
     body_el = html.first(root, opts.body_selector)
     source_el = html.first(root, opts.source_selector) if opts.source_selector else None
+    time_el = html.first(root, opts.time_selector) if opts.time_selector else None
     warnings = item.warnings if body_el is not None else item.warnings + (
         f"detail page has no {opts.body_selector}",)
     return replace(
         item,
         title=html.meta(root, "ArticleTitle") or item.title,
-        published=html.meta(root, "PubDate") or item.published,
+        published=html.meta(root, "PubDate") or html.text_of(time_el) or item.published,
         issuer=html.meta(root, "ContentSource") or html.text_of(source_el) or item.issuer,
         attachments=html.attachments(body_el, item.url),
         body=html.text_of(body_el),
