@@ -8,7 +8,7 @@ import pytest
 from connectors.catalog import parse_entry
 from connectors.errors import SourceChanged
 from connectors.http import HttpClient, HttpOptions
-from connectors.jpaas_unit import fetch, find_unit_call, fragment_of, parse_list, site_headers
+from connectors.jpaas_unit import fetch, find_unit_call, fragment_of, parse_detail, parse_list, site_headers
 from tests.servers import Reply
 
 PAGE = """<html><body><div class="clist_con"><div>x</div>
@@ -122,3 +122,19 @@ def test_known_items_skip_their_detail_page(scripted) -> None:
         items = fetch(source(scripted.url("/list/index.html")), http, lambda urls: set(urls))
     assert all(i.partial for i in items)
     assert not any(path.startswith("/d/") for path in scripted.hits)
+
+
+@pytest.mark.parametrize("page, published", [
+    # RSSHub's wjgs route reads the time from #con_time; the PubDate meta wins where a page has one.
+    ('<div class="cinfo"><span id="con_time">发布时间：2026-11-25 16:30</span></div>'
+     '<div class="ccontent">公示</div>', "发布时间：2026-11-25 16:30"),
+    ('<meta name="PubDate" content="2026-11-25 16:30"><span id="con_time">2026-11-26 09:00</span>'
+     '<div class="ccontent">公示</div>', "2026-11-25 16:30"),
+    ('<div class="ccontent">公示</div>', "2026-11-25"),  # neither: the list's date stays
+])
+def test_detail_time_comes_from_the_meta_then_the_time_selector(page: str, published: str) -> None:
+    src = source("https://www.miit.gov.cn/zwgk/wjgs/index.html", body_selector=".ccontent",
+                 time_selector="#con_time")
+    item = parse_list('<ul><li><a href="/zwgk/wjgs/art/2026/art_a.html">公示</a><span>2026-11-25</span></li></ul>',
+                      src, src.options)[0]
+    assert parse_detail(page, item, src.options).published == published
