@@ -22,10 +22,11 @@ from croniter import croniter
 from connectors.catalog import Source
 
 DEFAULT_SCHEDULE = "*/15 * * * *"
-# A learned cadence needs this many dated notices, and is never shorter than the floor: a burst
-# of same-day notices must not make a publisher "stale" after a quiet weekend.
+# A learned cadence needs this many dated notices, and is never shorter than a week: ministries
+# post in bursts and close for the Spring Festival and National Day weeks, so three learned
+# cadences of silence are at least three weeks (set `expect_every` for a tighter watch).
 MIN_NOTICES = 5
-CADENCE_FLOOR = timedelta(days=1)
+CADENCE_FLOOR = timedelta(days=7)
 NO_SUCCESS, QUIET = "no-success", "quiet"
 
 
