@@ -12,15 +12,20 @@ import json
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 import yaml
 
+from connectors import errors
 from connectors.catalog import DEFAULT_CATALOG, load_catalog
 from infra.replay import ReplayServer
+from records.items import FetchedItem
+from records.notice import Notice
 from regwatch import cli
+from regwatch.commands.doctor import _chosen, empty_fields, expected_fields, verdict_for
 from tests.conftest import FIXTURES
+from transforms.normalise import SourceMeta, normalise
 
 NOW = datetime.fromisoformat("2026-11-29T12:00:00+08:00")  # the fixtures' recording day
 LIST_FILES = {"sz-amr-tzgg": "index.html", "nist-csrc": "all.rss",
@@ -237,6 +242,51 @@ def test_an_unknown_source_is_one_line_and_nothing_fetched(capsys, no_es) -> Non
 
 def test_every_enabled_publisher_by_default() -> None:
     args = cli.build_parser().parse_args(["doctor"])
-    from regwatch.commands.doctor import _chosen
-
     assert [s.id for s in _chosen(args)] == [s.id for s in load_catalog() if s.enabled]
+
+
+# --- the pure parts -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("error, verdict", [
+    (errors.SourceBlocked("WZWS"), "blocked"),
+    (errors.HttpBlocked(412), "blocked"),
+    (errors.SourceChanged("no list"), "changed"),
+    (errors.HttpUnavailable(404), "changed"),       # the column is gone: the catalogue needs its new URL
+    (errors.HttpUnavailable(410), "changed"),
+    (errors.HttpUnavailable(503), "unreachable"),
+    (errors.HttpUnavailable(429), "unreachable"),
+    (errors.SourceUnavailable("timed out"), "unreachable"),
+    (errors.ConnectorError("other"), "unreachable"),
+], ids=str)
+def test_verdict_for_each_typed_error(error, verdict) -> None:
+    assert verdict_for(error) == verdict
+
+
+@pytest.mark.parametrize("source_id, fields", [
+    ("sz-amr-tzgg", {"date", "body", "attachments"}),   # list date, detail body and attachments
+    ("nist-csrc", {"date"}),
+    ("nist-csrc-drafts", {"date", "body"}),            # deadlines come from the text: none promised
+    ("iso-tc307", set()),                              # a catalogue table: no dates promised
+])
+def test_expected_fields_follow_the_entry(source_id, fields) -> None:
+
+    assert expected_fields({s.id: s for s in load_catalog()}[source_id]) == fields
+
+
+def _notice(url: str, **fields: Any) -> tuple[FetchedItem, Notice]:
+    item = FetchedItem(source_id="x", url=url, title="关于征求意见的通知", **fields)
+    return item, normalise(item, SourceMeta("x", None, "CN", "Asia/Shanghai", {}), NOW)
+
+
+@pytest.mark.parametrize("rows, empty", [
+    ([{"published": "2026-11-20", "body": "正文"}], []),
+    ([{"body": "正文"}, {"published": "2026-11-20"}], []),          # one item with it is enough
+    ([{"body": "正文"}], ["date"]),
+    ([{"published": "2026-11-20"}], ["body"]),
+    ([{"published": "2026-11-20", "partial": True}], []),             # body judged on read pages only
+    ([{"published": "2026-11-20", "detail_failed": True}], []),
+])
+def test_empty_fields(rows, empty) -> None:
+    pairs = [_notice(f"https://x.org/{n}", **row) for n, row in enumerate(rows)]
+    items, notices = [p[0] for p in pairs], [p[1] for p in pairs]
+    assert empty_fields(notices, items, {"date", "body"}) == empty
