@@ -169,3 +169,48 @@ def test_state_doc_shows_the_cadence_and_newest_notice() -> None:
 ])
 def test_dates_from_the_index(values, count) -> None:
     assert len(health.dates(values)) == count
+
+
+def _index_notices(es, source_id: str, published: list[datetime]) -> None:
+    from connectors import store
+    from records.items import FetchedItem
+    from transforms.normalise import SourceMeta, normalise
+
+    meta = SourceMeta(source_id, "NIST", "US", "America/New_York", {})
+    store.upsert_notices(es, [normalise(FetchedItem(source_id, f"https://x.org/{n}", f"Notice {n}",
+                                                    published=when.isoformat()), meta, when)
+                              for n, when in enumerate(published)])
+
+
+def test_quiet_publisher_is_recorded_reported_once_and_shown(es, tmp_path, monkeypatch, capsys) -> None:
+    from connectors import store
+    from regwatch import cli, tasks
+
+    catalog = tmp_path / "sources.yaml"
+    catalog.write_text("- {id: quiet-feed, kind: rss, url: 'https://x.org/f', expect_every: 7d}\n"
+                       "- {id: busy-feed, kind: rss, url: 'https://y.org/f'}\n", encoding="utf-8")
+    monkeypatch.setenv("REGWATCH_CATALOG", str(catalog))
+    now = datetime.now(timezone.utc)  # `regwatch sources` judges at the real time
+    for source_id in ("quiet-feed", "busy-feed"):
+        store.record_health(es, source_id, {"status": "ok", "last_success": now.isoformat(),
+                                            "last_attempt": now.isoformat()})
+    _index_notices(es, "quiet-feed", [now - timedelta(days=d) for d in (40, 50)])
+    _index_notices(es, "busy-feed", [now - timedelta(days=d) for d in (1, 2, 3, 4, 5)])
+
+    [change] = tasks.health_changes(now)
+    assert change == {"source_id": "quiet-feed", "state": "stale", "reason": "quiet",
+                      "detail": f"no new notice since {(now - timedelta(days=40)).date()} "
+                                "(more than 3 × 7 days, its catalogued cadence)"}
+    docs = store.source_health(es)
+    assert (docs["quiet-feed"]["state"], docs["quiet-feed"]["state_reason"]) == ("stale", "quiet")
+    assert (docs["busy-feed"]["state"], docs["busy-feed"]["cadence_days"]) == ("ok", 7.0)  # the floor
+    assert "quiet-feed: stale (quiet) — no new notice" in tasks.health_message([change])[1]
+    tasks.mark_reported([change])
+    assert tasks.health_changes(now) == []
+
+    assert cli.main(["sources", "--status", "stale"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.split()[:4] == ["quiet-feed", "rss", "stale", "(quiet)"] and "no new notice since" in line
+    assert cli.main(["sources", "--json"]) == 0
+    rows = {r["id"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert (rows["quiet-feed"]["reason"], rows["busy-feed"]["state"]) == ("quiet", "ok")
