@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,6 +36,9 @@ class Source(BaseModel):
     jurisdiction: str = Field(default="CN", pattern=r"^[A-Z]{2,4}(-[A-Z0-9]{1,3}){0,2}$")
     enabled: bool = True
     schedule: str | None = None
+    # How often the publisher is expected to post a notice (`30d`, `12h`, `2w`): with no new
+    # notice for several of these it is stale. Unset: learned from its history (regwatch/health.py).
+    expect_every: str | None = None
     # Publishers give local times without an offset; Chinese ones are Asia/Shanghai.
     timezone: str | None = None
     allow_private: bool = False
@@ -62,12 +67,26 @@ class Source(BaseModel):
                 raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
+    @field_validator("expect_every")
+    @classmethod
+    def _valid_cadence(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[1-9][0-9]{0,3}[hdw]", value):
+            raise ValueError(f"not a cadence like 12h, 30d or 2w: {value!r}")
+        return value
+
     @field_validator("schedule")
     @classmethod
     def _valid_cron(cls, value: str | None) -> str | None:
         if value is not None and not croniter.is_valid(value):
             raise ValueError(f"not a cron expression: {value!r}")
         return value
+
+    @property
+    def expected_every(self) -> timedelta | None:
+        """`expect_every` as a duration (None: not configured)."""
+        if self.expect_every is None:
+            return None
+        return int(self.expect_every[:-1]) * _UNITS[self.expect_every[-1]]
 
     @property
     def zone(self) -> str:
@@ -91,6 +110,7 @@ class Source(BaseModel):
         return hosts.host_slug(self.url)
 
 
+_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 _ZONES = {"CN": "Asia/Shanghai", "HK": "Asia/Hong_Kong", "US": "America/New_York",
           "EU": "Europe/Brussels", "GB": "Europe/London", "JP": "Asia/Tokyo", "SG": "Asia/Singapore"}
 _COMMON = set(Source.model_fields) - {"options"}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Mapping
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 import lxml.html
@@ -88,10 +88,11 @@ def _file_name(url: str) -> str:
 
 
 def with_detail(item: FetchedItem, http: HttpClient,
-                parse: Callable[[str, FetchedItem], FetchedItem]) -> FetchedItem:
-    """Fetch an item's detail page and enrich the item with `parse`."""
+                parse: Callable[[str, FetchedItem], FetchedItem],
+                headers: Mapping[str, str] | None = None) -> FetchedItem:
+    """Fetch an item's detail page (with `headers`, if the site wants some) and enrich it with `parse`."""
     try:
-        page = http.get(item.url)
+        page = http.get(item.url, headers=headers)
     except ConnectorError as exc:
         # The list told us the notice exists; a broken detail page must not hide it. The
         # store keeps it marked incomplete, so a later poll fetches the detail page again.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from functools import partial
+from typing import Mapping
 from urllib.parse import urljoin
 
 from pydantic import BaseModel, ConfigDict
@@ -33,6 +34,8 @@ class JpaasOptions(BaseModel):
     deadline_selector: str | None = "span.endtime"
     body_selector: str = "#con_con"
     source_selector: str | None = None
+    # Where a detail page states its time when it has no PubDate meta (wjgs: ``#con_time``).
+    time_selector: str | None = None
     fetch_detail: bool = True
 
 
@@ -42,15 +45,29 @@ def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
     opts: JpaasOptions = source.options
     page = http.get(source.url, conditional=True)
     api_url, params = find_unit_call(page.text, source.url, opts.script_selector)
-    answer = http.get(api_url, params=params, headers={"Referer": source.url},
-                      conditional=True)
+    headers = site_headers(source.url, page.headers)
+    answer = http.get(api_url, params=params, headers=headers, conditional=True)
     items = parse_list(fragment_of(answer.text, api_url), source, opts)
     if not opts.fetch_detail:
         return items
     known = seen([item.url for item in items])
     detail = partial(parse_detail, opts=opts)
-    return [replace(item, partial=True) if item.url in known else html.with_detail(item, http, detail)
-            for item in items]
+    return [replace(item, partial=True) if item.url in known
+            else html.with_detail(item, http, detail, headers=headers) for item in items]
+
+
+def site_headers(page_url: str, page_headers: Mapping[str, str]) -> dict[str, str]:
+    """Return what MIIT wants on every request after the list page: its Referer and its cookie.
+
+    MIIT answers 403 to bare requests without the column page as Referer (code-corpus file id
+    71595435488), and RSSHub's routes send the list page's first Set-Cookie back as Cookie.
+    """
+    headers = {"Referer": page_url}
+    # Several Set-Cookie headers arrive joined by ", "; the first cookie ends at ";" or ",".
+    cookie = (page_headers.get("set-cookie") or "").split(";", 1)[0].split(",", 1)[0].strip()
+    if "=" in cookie:
+        headers["Cookie"] = cookie
+    return headers
 
 
 def find_unit_call(page: str, page_url: str, selector: str | None = None) -> tuple[str, dict[str, str]]:
@@ -111,12 +128,13 @@ def parse_detail(page: str, item: FetchedItem, opts: JpaasOptions) -> FetchedIte
     root = html.parse(page)
     body_el = html.first(root, opts.body_selector)
     source_el = html.first(root, opts.source_selector) if opts.source_selector else None
+    time_el = html.first(root, opts.time_selector) if opts.time_selector else None
     warnings = item.warnings if body_el is not None else item.warnings + (
         f"detail page has no {opts.body_selector}",)
     return replace(
         item,
         title=html.meta(root, "ArticleTitle") or item.title,
-        published=html.meta(root, "PubDate") or item.published,
+        published=html.meta(root, "PubDate") or html.text_of(time_el) or item.published,
         issuer=html.meta(root, "ContentSource") or html.text_of(source_el) or item.issuer,
         attachments=html.attachments(body_el, item.url),
         body=html.text_of(body_el),

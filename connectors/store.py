@@ -349,3 +349,13 @@ def source_state(es: Elasticsearch, source_id: str) -> dict[str, Any]:
     """Return one source's document, conditional-GET cache included ({} if never polled)."""
     resp = es.options(ignore_status=404).get(index="regwatch-sources", id=source_id)
     return resp.get("_source", {}) if resp.get("found") else {}
+
+
+def published_history(es: Elasticsearch, *, per_source: int = 50) -> dict[str, list[str]]:
+    """Return each source's latest published dates (ISO strings, newest first), for its cadence."""
+    es.indices.refresh(index=NOTICES)
+    resp = es.search(index=NOTICES, size=0, query={"exists": {"field": "published_at"}}, aggs={
+        "sources": {"terms": {"field": "source_id", "size": 10000}, "aggs": {"latest": {"top_hits": {
+            "size": per_source, "sort": [{"published_at": "desc"}], "_source": ["published_at"]}}}}})
+    return {b["key"]: [h["_source"]["published_at"] for h in b["latest"]["hits"]["hits"]]
+            for b in resp["aggregations"]["sources"]["buckets"]}

@@ -1,11 +1,15 @@
 """
 ### Publisher health
 
-Every 30 minutes, judges each enabled publisher from `regwatch-sources`: **stale** (no
-successful poll for 3 × its schedule's interval), **blocked** (anti-bot page), **changed**
-(the page or API no longer has the expected shape, or a list that had items went empty),
-**unavailable**, or back to **ok**. Operators are told through the `regwatch_ops` Connection
-(Slack or SMTP, via the providers' notifiers) once per state change, not on every run.
+Every 30 minutes, judges each enabled publisher from `regwatch-sources` and its notices:
+**stale** for one of two reasons — `no-success` (no successful poll for 3 × its schedule's
+interval) or `quiet` (polls succeed but no new notice for 3 × its cadence: `expect_every` in the
+catalogue, else the median gap between its notices, at least a week) — **blocked** (anti-bot
+page), **changed** (the page or API no longer has the expected shape, or a list that had items
+went empty), **unavailable**, or back to **ok**. Each verdict is written to the publisher's
+document (`state`, `state_reason`: Kibana's "Publishers by state"). Operators are told through
+the `regwatch_ops` Connection (Slack or SMTP, via the providers' notifiers) once per change of
+state or stale reason, not on every run.
 """
 from __future__ import annotations
 

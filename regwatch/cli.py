@@ -24,6 +24,7 @@ from regwatch.commands.alerting import (
     cmd_subscriptions,
     cmd_unsubscribe,
 )
+from regwatch.commands.doctor import cmd_doctor
 from regwatch.commands.notices import cmd_classify, cmd_fetch, cmd_run, cmd_search, cmd_sources, preset_names
 from regwatch.commands.services import cmd_es, cmd_init, cmd_kibana, cmd_mailbox, cmd_replay
 
@@ -67,6 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status", help="only these states, e.g. blocked,changed,stale,unavailable")
     _add_catalog(p)
     p.set_defaults(fn=cmd_sources)
+    p = sub.add_parser("doctor", help="fetch each publisher live once and say whether it works")
+    p.add_argument("--source", action="append", help="publisher id (repeatable; default: every enabled one)")
+    p.add_argument("--base-url", metavar="URL",
+                   help="read every publisher from this replay server (its <id>/ folders) instead")
+    p.add_argument("--json", action="store_true", help="one JSON object per publisher")
+    p.add_argument("--now", metavar="ISO", help="judge staleness as if it were this time (default: now)")
+    _add_catalog(p)
+    p.set_defaults(fn=cmd_doctor)
     p = sub.add_parser("run", help="one full cycle: fetch, normalise, index, alert")
     p.add_argument("--once", action="store_true", required=True)
     p.add_argument("--replay", metavar="URL",

@@ -130,26 +130,40 @@ def reminders(now: datetime | None = None) -> dict[str, int]:
 
 
 def health_changes(now: datetime | None = None) -> list[dict[str, str]]:
-    """Publishers whose health changed since operators were last told."""
-    docs = store.source_health(_es())
-    found = health.changes(load_catalog(), docs, now or datetime.now(timezone.utc))
-    return [{"source_id": h.source_id, "state": h.state, "detail": h.detail} for h in found]
+    """Record every publisher's state (Kibana charts it) and return those whose state changed
+    since operators were last told."""
+    es, now = _es(), now or datetime.now(timezone.utc)
+    docs, sources = store.source_health(es), {s.id: s for s in load_catalog()}
+    history = {sid: health.dates(values) for sid, values in store.published_history(es).items()}
+    assessed = health.assess_all(sources.values(), docs, now, history=history)
+    for h in assessed:
+        if h.state == "never":
+            continue  # a health document is what says a publisher was polled: write none yet
+        published = history.get(h.source_id, [])
+        store.record_health(es, h.source_id, health.state_doc(h, sources[h.source_id], published, now))
+    return [{"source_id": h.source_id, "state": h.state, "detail": h.detail, "reason": h.reason}
+            for h in health.unreported(assessed, docs)]
 
 
 def mark_reported(changes: Iterable[Mapping[str, str]]) -> None:
     """Remember what operators were told, so each state change is reported once."""
     es = _es()
     for change in changes:
-        store.record_health(es, change["source_id"], {"reported_state": change["state"]})
+        store.record_health(es, change["source_id"], {"reported_state": change["state"],
+                                                      "reported_reason": change.get("reason") or None})
 
 
 def health_message(changes: list[Mapping[str, str]]) -> tuple[str, str]:
     """Subject and body of the operators' report."""
     states = sorted({c["state"] for c in changes})
     subject = f"[regwatch] {len(changes)} publishers changed state: {', '.join(states)}"
-    body = "\n".join(f"{c['source_id']}: {c['state']}" + (f" — {c['detail']}" if c["detail"] else "")
+    body = "\n".join(f"{c['source_id']}: {_state(c)}" + (f" — {c['detail']}" if c["detail"] else "")
                      for c in changes)
     return subject, body + "\n\nSee `regwatch sources` or the regwatch-sources index in Kibana."
+
+
+def _state(change: Mapping[str, str]) -> str:
+    return f"{change['state']} ({change['reason']})" if change.get("reason") else change["state"]
 
 
 def _es(ensure: bool = True) -> Any:

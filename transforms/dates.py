@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
@@ -50,6 +50,33 @@ def to_date(raw: str | None, *, tz: ZoneInfo = SHANGHAI) -> date | None:
     """Parse a publisher date and keep the calendar day in `tz`."""
     parsed = parse_datetime(raw, tz=tz)
     return parsed.astimezone(tz).date() if parsed else None
+
+
+def closing_day(instant: datetime, *, tz: ZoneInfo = SHANGHAI) -> date:
+    """Return the last day of a period that closes at `instant` (local midnight closes the day before).
+
+    MIIT's hidden ``span.endtime`` is the instant the comment period closes: 1791993600000 is
+    2026-10-15 00:00 +08 on a notice that says "请于2026年10月14日前" (code-corpus file id
+    71276415316, live check). Read as a calendar day, it would make every deadline a day late.
+    """
+    local = instant.astimezone(tz)
+    return local.date() - timedelta(days=1) if local.time() == time(0) else local.date()
+
+
+def closing_date(raw: str | None, *, tz: ZoneInfo = SHANGHAI) -> date | None:
+    """Parse a deadline: an instant (epoch, date with time) closes as `closing_day` says; a date is that day."""
+    parsed = parse_datetime(raw, tz=tz)
+    if parsed is None:
+        return None
+    return closing_day(parsed, tz=tz) if _carries_time((raw or "").strip()) else parsed.astimezone(tz).date()
+
+
+def _carries_time(text: str) -> bool:
+    # A bare "2026-12-15" names the last day itself; only a stated time of day is an instant.
+    if _EPOCH.match(text) or re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text):
+        return True
+    match = _YMD.search(text)
+    return bool(match and match.group(4))
 
 
 def _iso(text: str, tz: ZoneInfo) -> datetime | None:

@@ -16,10 +16,11 @@ _DATE = (
     rf"|{_MON}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MON}(?:,?\s+\d{{4}})?"
 )
-# A consultation period "9月14日至10月14日" ends on its second date.
+# A consultation period "9月14日至10月14日" ends on its second date; so does a 报批公示's
+# "公示时间为…至…", the window in which objections to a draft for approval are taken.
 _RANGE_END = rf"(?:\s*(?:至|到|~|-|—|until|to|through)\s*(?P<end>{_DATE}))?"
 _KEYWORD = re.compile(
-    r"(?:截止|截至|反馈时间|征求意见(?:期|时间|期限)|意见反馈时间|期限"
+    r"(?:截止|截至|反馈时间|征求意见(?:期|时间|期限)|意见反馈时间|期限|公示(?:时间|期)"
     r"|comments?\s+(?:are\s+|is\s+)?due|deadline(?:\s+for\s+(?:comments?|responses?|feedback|submissions?))?"
     r"|open\s+(?:for\s+(?:public\s+)?comments?\s+)?until|(?:consultation|comment\s+period)\s+(?:closes|ends|runs\s+until)"
     r"|closing\s+date|no\s+later\s+than|(?:received|submitted|submit\s+(?:your\s+)?comments?)\s+(?:by|on\s+or\s+before|before)"

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 from records.items import FetchedItem
 from records.notice import Notice, content_hash, notice_id
-from transforms.dates import iso, parse_datetime, to_date
+from transforms.dates import closing_date, iso, parse_datetime
 from transforms.deadline import comment_deadline
 from transforms.understand import understand
 
@@ -47,9 +47,9 @@ def normalise(item: FetchedItem, source: SourceMeta, now: datetime) -> Notice:
     summary = item.summary or item.body[:300]
     facts = {**understand(title=title, summary=summary, url=item.url, jurisdiction=source.jurisdiction,
                           hints=source.hints), **item.hints}
-    deadline = to_date(item.deadline, tz=zone) if item.deadline else None
-    if deadline is None and (facts["stage"] == "draft" or _CONSULTATION.search(title)):
-        deadline = comment_deadline(f"{summary}\n{item.body}", published.date() if published else None)
+    deadline = _deadline(item, summary, zone, published.date() if published else None,
+                         consultation=facts["stage"] == "draft" or bool(_CONSULTATION.search(title)),
+                         warnings=warnings)
     attachments = [{"url": a.url, "name": a.name} for a in item.attachments]
     return Notice(
         id=notice_id(source.id, item.url), source_id=source.id,
@@ -62,3 +62,19 @@ def normalise(item: FetchedItem, source: SourceMeta, now: datetime) -> Notice:
         content_hash=content_hash(title, summary, item.body, attachments, item.published, deadline),
         warnings=warnings, detail_pending=item.detail_failed,
     )
+
+
+def _deadline(item: FetchedItem, summary: str, zone: ZoneInfo, published: date | None, *,
+              consultation: bool, warnings: list[str]) -> date | None:
+    """Return the comment deadline: the sentence a reader sees wins over the listed value."""
+    listed = closing_date(item.deadline, tz=zone) if item.deadline else None
+    if item.deadline and listed is None:
+        warnings.append(f"unreadable deadline {item.deadline[:40]!r}")
+    stated = comment_deadline(f"{summary}\n{item.body}", published) if (
+        consultation or listed) else None
+    if listed and stated and listed != stated:
+        # The list's value is machine data that a person never reads; the notice's own
+        # "请于…前" is what commenters act on, so a disagreement keeps the text and says so.
+        warnings.append(f"listed deadline {listed.isoformat()} disagrees with the text's "
+                        f"{stated.isoformat()}; kept the text's")
+    return stated or listed

@@ -68,8 +68,13 @@ def visualisations() -> list[dict[str, Any]]:
         lens.table("regwatch-publisher-health", "Publisher health", SOURCES, {
             "source": lens.top("source_id", "Publisher", 500),
             "status": lens.top("status", "Status", 10, "attempt"),
+            "state": lens.top("state", "State", 10, "attempt"),
             "attempt": lens.latest("last_attempt", "Last attempt"),
-            "success": lens.latest("last_success", "Last success")}),
+            "success": lens.latest("last_success", "Last success"),
+            "newest": lens.latest("newest_published", "Newest notice")}),
+        # publisher_health's verdict per publisher; stale split by why (no-success, quiet).
+        lens.bars_by("regwatch-publisher-states", "Publishers by state", SOURCES, "state", "State",
+                     "state_reason", "Reason", "Publishers"),
     ]
 
 
@@ -101,7 +106,7 @@ def objects() -> list[dict[str, Any]]:
     lenses = visualisations()
     layout = [("lens", lenses[0]["id"], 0, 0, 24, 15), ("lens", lenses[1]["id"], 24, 0, 24, 15),
               ("lens", lenses[2]["id"], 0, 15, 24, 15), ("lens", lenses[3]["id"], 24, 15, 24, 15),
-              ("search", SEARCHES[0].id, 0, 30, 48, 15)]
+              ("lens", lenses[4]["id"], 0, 30, 24, 15), ("search", SEARCHES[0].id, 24, 30, 24, 15)]
     return [data_view(NOTICES), data_view(SOURCES), *map(saved_search, SEARCHES), *lenses,
             dashboard(layout)]
 

@@ -77,6 +77,20 @@ def bars_over_time(oid: str, title: str, alias: str, time_field: str, split: str
     return lens(oid, title, alias, columns, vis, "lnsXY")
 
 
+def bars_by(oid: str, title: str, alias: str, field: str, label: str, split: str,
+            split_label: str, count_label: str) -> dict[str, Any]:
+    """Stacked bars: documents per top value of one field, split by the top values of another."""
+    layer = f"{oid}-layer"
+    columns = {"x": top(field, label, 10, "count"), "split": top(split, split_label, 5, "count"),
+               "count": count(count_label)}
+    vis = {"legend": {"isVisible": True, "position": "right"}, "valueLabels": "show",
+           "fittingFunction": "None", "preferredSeriesType": "bar_stacked",
+           "layers": [{"layerId": layer, "layerType": "data", "seriesType": "bar_stacked",
+                       "accessors": ["count"], "xAccessor": "x", "splitAccessor": "split",
+                       "position": "top", "showGridlines": False}]}
+    return lens(oid, title, alias, columns, vis, "lnsXY")
+
+
 def table(oid: str, title: str, alias: str, columns: dict[str, dict[str, Any]],
           query: str = "") -> dict[str, Any]:
     """A data table of the given bucket and metric columns."""

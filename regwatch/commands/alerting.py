@@ -9,7 +9,7 @@ from typing import Any
 from alerts import channels, subscriptions
 from connectors import store
 from connectors.catalog import load_catalog
-from regwatch.commands import UsageError
+from regwatch.commands import UsageError, now_arg
 
 
 def cmd_subscribe(args: argparse.Namespace) -> int:
@@ -43,28 +43,19 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
     return 0
 
 
-def _now_arg(value: str | None) -> datetime:
-    if not value:
-        return datetime.now(timezone.utc)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--now: not an ISO 8601 time: {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
 def cmd_digest(args: argparse.Namespace) -> int:
     from alerts.digest import send_digests
 
     es = store.connect()
     store.ensure_indices(es)
-    return _report("digest", send_digests(es, _now_arg(args.now)))
+    return _report("digest", send_digests(es, now_arg(args.now)))
 
 def cmd_remind(args: argparse.Namespace) -> int:
     from alerts.reminders import send_reminders
 
     es = store.connect()
     store.ensure_indices(es)
-    return _report("remind", send_reminders(es, _now_arg(args.now)))
+    return _report("remind", send_reminders(es, now_arg(args.now)))
 
 def _report(what: str, result: Any) -> int:
     print(f"regwatch {what}: {result.messages} messages, {len(result.sent)} notices delivered, "

@@ -76,31 +76,49 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    from regwatch.health import assess
+    from regwatch import health
 
     catalog = load_catalog(args.catalog)
-    try:
-        docs = store.source_health(store.connect())
-    except NotFoundError:  # no regwatch-sources index yet: nothing was ever polled into this store
-        docs = {}
+    docs, history = _health_records(store.connect())
     now = datetime.now(timezone.utc)
     wanted = set(args.status.split(",")) if args.status else None
     rows = []
     for s in catalog:
-        state = assess(s, docs.get(s.id), now) if s.enabled else None
+        state = health.assess(s, docs.get(s.id), now, published=history.get(s.id, ())) if s.enabled else None
         if wanted is None or (state and state.state in wanted):
             rows.append({"id": s.id, "kind": s.kind, "enabled": s.enabled, "name": s.name,
                          "jurisdiction": s.jurisdiction, "url": s.url, "schedule": s.schedule,
-                         "state": state.state if state else "disabled", "health": docs.get(s.id)})
+                         "expect_every": s.expect_every,
+                         "state": state.state if state else "disabled",
+                         "reason": state.reason if state else "",
+                         "detail": state.detail if state else "", "health": docs.get(s.id)})
     for row in rows:
         h = row["health"] or {}
         if args.json:
             json_line(row)
             continue
-        print(f"{row['id']:<20} {row['kind']:<10} {row['state']:<11} "
+        state = f"{row['state']} ({row['reason']})" if row["reason"] else row["state"]
+        # A stale publisher's detail says why (and since when); otherwise the last error does.
+        note = row["detail"] if row["state"] == "stale" else h.get("last_error") or ""
+        print(f"{row['id']:<20} {row['kind']:<10} {state:<18} "
               f"last ok {str(h.get('last_success') or '-')[:16]:<16} "
-              f"{h.get('items_seen', '-')!s:>4} items  {h.get('last_error') or ''}")
+              f"{h.get('items_seen', '-')!s:>4} items  {note}")
     return 0
+
+
+def _health_records(es: Any) -> tuple[dict[str, dict[str, Any]], dict[str, list[datetime]]]:
+    """Each source's health document and its notices' published dates (none yet: empty)."""
+    from regwatch.health import dates
+
+    try:
+        docs = store.source_health(es)
+    except NotFoundError:  # no regwatch-sources index yet: nothing was ever polled into this store
+        return {}, {}
+    try:
+        history = {sid: dates(v) for sid, v in store.published_history(es).items()}
+    except NotFoundError:
+        history = {}
+    return docs, history
 
 
 # --- run --------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from connectors.catalog import parse_entry
 from connectors.errors import SourceChanged
 from connectors.http import HttpClient, HttpOptions
-from connectors.jpaas_unit import fetch, find_unit_call, fragment_of, parse_list
+from connectors.jpaas_unit import fetch, find_unit_call, fragment_of, parse_detail, parse_list, site_headers
 from tests.servers import Reply
 
 PAGE = """<html><body><div class="clist_con"><div>x</div>
@@ -32,6 +32,43 @@ def test_finds_the_unit_call_in_the_script_tag(parse_type: str) -> None:
     assert url == "https://www.miit.gov.cn/api-gateway/jpaas-publish-server/front/page/build/unit"
     assert params == {"parseType": parse_type, "webId": "w1", "pageId": "p1", "tagId": "右侧内容",
                       "editType": "null"}
+
+
+# A side list or pager built by its own buildstatic script ahead of the column's list: RSSHub
+# reads the column's script by position (yjzj.ts, wjfb.ts), and so does the catalogue.
+DECOY_PAGE = """<html><body><div class="side"><script parseType="buildstatic" url="/api-gateway/x/unit"
+ querydata="{'webId':'w1','pageId':'side','tagId':'热点'}"></script></div>
+<div class="clist_con"><div class="lmy_title">意见征集</div><script parseType="buildstatic"
+ url="/api-gateway/jpaas-publish-server/front/page/build/unit" querydata="{'webId':'w1','pageId':'p1'}"></script>
+</div></body></html>"""
+
+
+@pytest.mark.parametrize("selector, page_id", [
+    ("div.clist_con > script:nth-child(2)", "p1"),
+    (None, "side"),  # without a selector the first buildstatic tag wins, which here is wrong
+])
+def test_script_selector_picks_the_columns_own_script(selector: str | None, page_id: str) -> None:
+    _, params = find_unit_call(DECOY_PAGE, "https://www.miit.gov.cn/gzcy/yjzj/index.html", selector)
+    assert params["pageId"] == page_id
+
+
+def test_a_selector_matching_nothing_is_a_changed_source() -> None:
+    with pytest.raises(SourceChanged, match="no jpaas script tag"):
+        find_unit_call(DECOY_PAGE, "https://www.miit.gov.cn/", "div.lmy_main_rb > script:nth-child(2)")
+
+
+@pytest.mark.parametrize("set_cookie, cookie", [
+    ("__jsluid_s=2f0c6a1e9b7d4a53; max-age=31536000; path=/; HttpOnly", "__jsluid_s=2f0c6a1e9b7d4a53"),
+    ("a=1, b=2; Path=/", "a=1"),  # two Set-Cookie headers as httpx joins them: the first one
+    ("a=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT, b=2", "a=1"),
+    (None, None),
+    ("garbage", None),
+])
+def test_site_headers_carry_the_referer_and_the_first_cookie(set_cookie: str | None, cookie: str | None) -> None:
+    headers = site_headers("https://www.miit.gov.cn/gzcy/yjzj/index.html",
+                           {"set-cookie": set_cookie} if set_cookie else {})
+    assert headers.pop("Referer") == "https://www.miit.gov.cn/gzcy/yjzj/index.html"
+    assert headers == ({"Cookie": cookie} if cookie else {})
 
 
 def test_page_without_script_tag_is_a_changed_source() -> None:
@@ -73,9 +110,8 @@ def test_detail_failure_keeps_the_notice_with_a_warning(scripted) -> None:
     assert [a.name for a in items[0].attachments] == ["att"]
     assert items[1].warnings and "HTTP 404" in items[1].warnings[0]
     assert [i.detail_failed for i in items] == [False, True]  # so the store retries that one
-    # The unit API was called with the querydata and the Referer the real site expects.
-    api_headers = scripted.request_headers[1]
-    assert api_headers["Referer"].endswith("/list/index.html")
+    # The unit API and the detail pages were called with the Referer the real site expects.
+    assert all(h["Referer"] == scripted.url("/list/index.html") for h in scripted.request_headers[1:])
 
 
 def test_known_items_skip_their_detail_page(scripted) -> None:
@@ -86,3 +122,19 @@ def test_known_items_skip_their_detail_page(scripted) -> None:
         items = fetch(source(scripted.url("/list/index.html")), http, lambda urls: set(urls))
     assert all(i.partial for i in items)
     assert not any(path.startswith("/d/") for path in scripted.hits)
+
+
+@pytest.mark.parametrize("page, published", [
+    # RSSHub's wjgs route reads the time from #con_time; the PubDate meta wins where a page has one.
+    ('<div class="cinfo"><span id="con_time">发布时间：2026-11-25 16:30</span></div>'
+     '<div class="ccontent">公示</div>', "发布时间：2026-11-25 16:30"),
+    ('<meta name="PubDate" content="2026-11-25 16:30"><span id="con_time">2026-11-26 09:00</span>'
+     '<div class="ccontent">公示</div>', "2026-11-25 16:30"),
+    ('<div class="ccontent">公示</div>', "2026-11-25"),  # neither: the list's date stays
+])
+def test_detail_time_comes_from_the_meta_then_the_time_selector(page: str, published: str) -> None:
+    src = source("https://www.miit.gov.cn/zwgk/wjgs/index.html", body_selector=".ccontent",
+                 time_selector="#con_time")
+    item = parse_list('<ul><li><a href="/zwgk/wjgs/art/2026/art_a.html">公示</a><span>2026-11-25</span></li></ul>',
+                      src, src.options)[0]
+    assert parse_detail(page, item, src.options).published == published

@@ -159,3 +159,13 @@ def test_flags_spell_the_same_filters_as_the_presets() -> None:
     args = cli.build_parser().parse_args(
         ["search", "--blockchain", "--stage", "draft", "--open-deadline", "--since", "now-1y"])
     assert search_spec(args) == (presets()["open-drafts"].filters, ())
+
+
+def test_a_chart_shows_publishers_by_state_and_stale_reason(objects) -> None:
+    by_id = {o["id"]: o for o in objects}
+    chart = by_id["regwatch-publisher-states"]
+    [layer] = chart["attributes"]["state"]["datasourceStates"]["formBased"]["layers"].values()
+    fields = {c["sourceField"] for c in layer["columns"].values()}
+    assert fields == {"state", "state_reason", "___records___"} and _alias(chart, objects) == "regwatch-sources"
+    dash = by_id[build.DASHBOARD]
+    assert "regwatch-publisher-states" in {r["id"] for r in dash["references"]}
