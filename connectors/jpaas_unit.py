@@ -12,6 +12,7 @@ from functools import partial
 from typing import Mapping
 from urllib.parse import urljoin
 
+from lxml import etree
 from pydantic import BaseModel, ConfigDict
 
 from connectors import html
@@ -19,7 +20,7 @@ from connectors.catalog import Source
 from connectors.errors import SourceChanged
 from connectors.http import HttpClient, parse_json
 from connectors.registry import Seen, register
-from records.items import FetchedItem
+from records.items import Attachment, FetchedItem
 
 # CNCA's templates spell the attribute value "bulidstatic" (sic).
 _PARSE_TYPES = ("buildstatic", "bulidstatic")
@@ -36,6 +37,10 @@ class JpaasOptions(BaseModel):
     source_selector: str | None = None
     # Where a detail page states its time when it has no PubDate meta (wjgs: ``#con_time``).
     time_selector: str | None = None
+    # Where a template lists its files outside the body: samr.gov.cn's 附件下载 list
+    # ``ul.contentLeft0102box`` (code-corpus file id 71180439957). Every match is read, since that
+    # class appears twice on a page and the first is an empty placeholder.
+    attachments_selector: str | None = None
     fetch_detail: bool = True
 
 
@@ -136,7 +141,15 @@ def parse_detail(page: str, item: FetchedItem, opts: JpaasOptions) -> FetchedIte
         title=html.meta(root, "ArticleTitle") or item.title,
         published=html.meta(root, "PubDate") or html.text_of(time_el) or item.published,
         issuer=html.meta(root, "ContentSource") or html.text_of(source_el) or item.issuer,
-        attachments=html.attachments(body_el, item.url),
+        attachments=_attachments(root, body_el, item.url, opts.attachments_selector),
         body=html.text_of(body_el),
         warnings=warnings,
     )
+
+
+def _attachments(root: etree._Element, body_el: etree._Element | None, url: str,
+                 selector: str | None) -> tuple[Attachment, ...]:
+    found = html.attachments(body_el, url)
+    for block in root.cssselect(selector) if selector else []:
+        found += html.attachments(block, url)
+    return tuple({a.url: a for a in found}.values())

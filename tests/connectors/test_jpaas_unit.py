@@ -138,3 +138,23 @@ def test_detail_time_comes_from_the_meta_then_the_time_selector(page: str, publi
     item = parse_list('<ul><li><a href="/zwgk/wjgs/art/2026/art_a.html">公示</a><span>2026-11-25</span></li></ul>',
                       src, src.options)[0]
     assert parse_detail(page, item, src.options).published == published
+
+
+@pytest.mark.parametrize("selector, names", [
+    (None, ["正文.pdf"]),  # without the option only the body's links count
+    # samr.gov.cn: the 附件下载 list sits after the body, its class twice, the first one empty.
+    ("ul.contentLeft0102box", ["正文.pdf", "征求意见稿.pdf", "反馈表.docx"]),
+])
+def test_attachments_listed_outside_the_body_are_read_from_every_block(selector: str | None,
+                                                                       names: list[str]) -> None:
+    src = source("https://www.sac.gov.cn/xw/tzgg/index.html", body_selector="div.Three_xilan_07",
+                 attachments_selector=selector)
+    item = parse_list('<ul><li><a href="/xw/tzgg/art/2026/art_a.html">通知</a><span>2026-11-25</span></li></ul>',
+                      src, src.options)[0]
+    page = ('<div class="Three_xilan_07"><p>见附件。<a href="/f/a.pdf">正文.pdf</a></p></div>'
+            '<ul class="contentLeft0102box"></ul>'
+            '<ul class="contentLeft0102box"><li class="contentLeft0103">'
+            '<a href="/cms_files/filemanager/1/attach/b.pdf?fileName=征求意见稿.pdf">征求意见稿.pdf</a></li>'
+            '<li class="contentLeft0103"><a href="/cms_files/filemanager/1/attach/c.docx?fileName=反馈表.docx">'
+            '反馈表.docx</a></li><li><a href="/f/a.pdf">正文.pdf</a></li></ul>')
+    assert [a.name for a in parse_detail(page, item, src.options).attachments] == names
