@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -13,6 +14,7 @@ from connectors.http import HttpClient, HttpOptions
 from connectors.registry import kinds
 from connectors.rss import parse_feed
 from infra.replay import ReplayServer
+from regwatch import health
 from regwatch.pipeline import rebase_for, run_cycle
 from tests.conftest import FIXTURES
 from tests.servers import Reply
@@ -124,3 +126,16 @@ def test_federal_register_request_access_page_is_blocked_not_a_site_change(tmp_p
     assert info.value.category == "blocked" and not isinstance(info.value, SourceChanged)
     assert str(info.value).startswith("anti-bot answer: Federal Register 'Request Access' page")
     assert "\n" not in str(info.value) and "www.federalregister.gov/api/v1/documents.json" in str(info.value)
+
+
+def test_a_publisher_that_asks_for_an_hour_is_not_polled_for_an_hour(es, scripted) -> None:
+    now = datetime(2026, 11, 29, 10, 0, tzinfo=timezone.utc)
+    scripted.script["/busy.xml"] = [Reply(429, headers={"Retry-After": "3600"}), Reply(200, GOOD_FEED)]
+    source = feed_source("busy", scripted.url("/busy.xml"))
+    [poll] = run_cycle(es, [source], options=LIMITS, clock=lambda: now).polls
+    assert poll.status == "blocked" and poll.error.startswith("HttpBlocked: HTTP 429 too many requests; retry after 3600s")
+    assert scripted.hits["/busy.xml"] == 1  # stopped at once: waiting out an hour is the scheduler's job
+    doc = store.source_health(es)["busy"]
+    assert doc["blocked_until"] == (now + timedelta(hours=1)).isoformat()
+    assert not health.is_due(source, doc, now + timedelta(minutes=59))
+    assert health.is_due(source, doc, now + timedelta(minutes=61))
