@@ -26,7 +26,6 @@ from records.settings import setting
 # One TLS context for every client: building one loads the CA bundle, ~50 ms of CPU each time.
 _TLS = ssl.create_default_context(cafile=certifi.where())
 CACHE_MAX_BYTES = 512 * 1024  # list pages only; larger answers are simply fetched again
-
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
 # GB2312 and GBK labels are routinely wrong about the characters actually used; GB18030 is
 # a strict superset of both, so decoding with it never loses a character they could hold.
@@ -299,6 +298,7 @@ def challenge(content: bytes, content_type: str = "") -> str | None:
             if pattern.search(where):
                 return what
     return None
+
 
 def _is_private(host: str) -> bool:
     """Whether a host name or address points inside: loopback, private, link-local, reserved."""
