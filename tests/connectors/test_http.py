@@ -260,6 +260,7 @@ _ARTICLE = "<html><head><title>{title}</title></head><body><div id=\"BodyLabel\"
     ("<html><head><title>访问过于频繁</title></head></html>".encode("gbk"), "text/html; charset=gbk", "访问过于频繁"),
     ("<title>对不起，您访问过于频繁</title>".encode(), "", "访问过于频繁"),
     ("访问过于频繁，请稍后再试".encode(), "text/plain;charset=UTF-8", "访问过于频繁"),
+    ("<html>访问过于频繁</html>".encode(), "text/html", "访问过于频繁"),  # std.samr's bare answer, untitled
     # Normal pages that merely mention the words are the pages they are.
     (_ARTICLE.format(title="关于部署Web应用防火墙的通知", body="部署 WEB 应用防火墙（WAF）").encode(), "", None),
     (_ARTICLE.format(title="Comment request", body="<a>Federal Register :: Request Access</a>").encode(), "", None),
