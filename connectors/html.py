@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Callable, Mapping
-from urllib.parse import parse_qs, unquote, urljoin, urlsplit
+from urllib.parse import parse_qs, unquote, unquote_to_bytes, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -15,7 +15,21 @@ from records.items import Attachment, FetchedItem
 if TYPE_CHECKING:
     from connectors.http import HttpClient
 
-_ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|wps|zip|rar|7z|xlsx?|ofd|txt)$", re.I)
+_ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|wps|zip|rar|7z|xlsx?|et|pptx?|ofd|txt|csv)$", re.I)
+_PAGE_EXT = re.compile(r"(?:\.s?html?|/)$", re.I)
+# Download endpoints seen on ministry CMSs: CAC /cms/pub/interact/downloadfile.jsp (file ids
+# 71552936813, 70892365360), TRS download.jsp, ASP.NET DownLoad.aspx / DownLoad/<id>.
+_DOWNLOAD_ENDPOINT = re.compile(r"/download(?:file)?(?:\.(?:jsp|aspx?|php|do|action))?(?:/|$)", re.I)
+_NAME_KEY_ORDER = ("fText", "filename", "fileName", "FileName", "fname", "file_name")
+_NAME_KEYS = frozenset(_NAME_KEY_ORDER)
+_LABEL = re.compile(r"^附\s*件|^(?:点击)?下载(?:附件|文件|全文|原文)?$|(?:附件|文件|全文|原文)下载$")
+_LEAD_LABEL = re.compile(r"^(?:相关)?附\s*件\s*\d*\s*[：:、.]?")
+_BARE_LABEL = re.compile(r"(?:相关)?附\s*件\s*\d*\s*[：:]?|(?:点击)?下载(?:附件|文件|全文|原文)?|(?:附件|文件)下载")
+_BLOCK_NAME = re.compile(r"fujian|fjdown|xgfj|attach|enclosure|appendix|annex", re.I)
+_NOT_A_FILE = ("javascript:", "mailto:", "#", "tel:")
+_DISPOSITION_EXT = re.compile(r"filename\*\s*=\s*([\w\-]+)?'[^']*'([^;\s]+)", re.I)
+_DISPOSITION = re.compile(r"filename\s*=\s*(?:\"((?:[^\"\\]|\\.)*)\"|([^;]+))", re.I)
+_GB = {"gb2312": "gb18030", "gbk": "gb18030"}
 _SPACE = re.compile(r"[ \t\r\f\v\u3000\xa0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _BLOCKS = ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
@@ -58,33 +72,121 @@ def meta(root: etree._Element, name: str) -> str | None:
 
 
 def attachments(el: etree._Element | None, base: str) -> tuple[Attachment, ...]:
-    """Return the links in el that point to documents (PDF, DOC, WPS, ZIP …)."""
+    """Return the links in el that the page presents as files, named as a reader would name them.
+
+    A link is a file when its URL or its text ends in a document extension, when it goes to a
+    download endpoint (``downloadfile.jsp?…&fText=…``, ``DownLoad.aspx``), when it is labelled
+    附件/下载, or when it sits in an attachment block (``.fujian``, ``.fjdown`` …). Other links —
+    navigation, related notices — are not attachments, whatever the page around them.
+    """
     if el is None:
         return ()
     out: dict[str, Attachment] = {}
     for a in el.xpath(".//a[@href]"):
-        url = urljoin(base, a.get("href").strip())
-        if _is_document(url):
-            name = text_of(a) or _file_name(url)
-            out.setdefault(url, Attachment(url=url, name=name))
+        href = a.get("href").strip()
+        if not href or href.startswith(_NOT_A_FILE):
+            continue
+        url, text = urljoin(base, href), _SPACE.sub(" ", a.text_content()).strip()
+        if _is_document(url) or _ATTACHMENT_EXT.search(text) or _is_labelled(a, text) or _in_block(a, el, url):
+            out.setdefault(url, Attachment(url=url, name=_name(text, url)))
     return tuple(out.values())
 
 
 def _is_document(url: str) -> bool:
     parts = urlsplit(url)
-    if _ATTACHMENT_EXT.search(parts.path):
+    if _ATTACHMENT_EXT.search(parts.path) or _DOWNLOAD_ENDPOINT.search(parts.path):
         return True
-    # Download endpoints without an extension carry the file name in the query.
-    return any(_ATTACHMENT_EXT.search(v) for vs in parse_qs(parts.query).values() for v in vs)
+    # Download endpoints carry the file name in the query: fText, filename, or a path with an extension.
+    query = parse_qs(parts.query)
+    return bool(_NAME_KEYS & set(query)) or any(
+        _ATTACHMENT_EXT.search(v) for vs in query.values() for v in vs)
+
+
+def _is_labelled(a: etree._Element, text: str) -> bool:
+    """Whether the link, or the line it starts, says 附件 / 下载 (a nav "下载中心" does not)."""
+    if _LABEL.search(text):
+        return True
+    parent = a.getparent()
+    before = (parent.text or "") if parent is not None and parent.index(a) == 0 else ""
+    return bool(_LEAD_LABEL.match(before.strip()))
+
+
+def _in_block(a: etree._Element, root: etree._Element, url: str) -> bool:
+    """Whether the link sits in a block the page reserves for attachments, and is not a page."""
+    if _PAGE_EXT.search(urlsplit(url).path):
+        return False
+    for node in a.iterancestors():
+        if _BLOCK_NAME.search(f"{node.get('class', '')} {node.get('id', '')}"):
+            return True
+        if node is root:
+            break
+    return False
+
+
+def _name(text: str, url: str) -> str:
+    """The link text; for a bare "下载"/"附件" label, the name the query carries (fText …) if any."""
+    if text and not _BARE_LABEL.fullmatch(text):
+        return text
+    return _query_name(url) or text or _file_name(url)
+
+
+def _query_name(url: str) -> str | None:
+    query = parse_qs(urlsplit(url).query)
+    return next((query[k][0].strip() for k in _NAME_KEY_ORDER if query.get(k) and query[k][0].strip()), None)
 
 
 def _file_name(url: str) -> str:
     parts = urlsplit(url)
+    named = _query_name(url)
+    if named:
+        return named
     for values in parse_qs(parts.query).values():
         for v in values:
             if _ATTACHMENT_EXT.search(v):
                 return unquote(v.rsplit("/", 1)[-1])
     return unquote(parts.path.rsplit("/", 1)[-1])
+
+
+def filename_from_disposition(header: str | None) -> str | None:
+    """Return the file name a Content-Disposition header gives (RFC 6266), or None.
+
+    ``filename*=charset''pct-encoded`` wins over ``filename=``; a plain ``filename`` may be
+    percent-encoded UTF-8 or GBK, or raw bytes a client decoded as Latin-1, as Chinese servers send.
+    """
+    if not header:
+        return None
+    extended = _DISPOSITION_EXT.search(header)
+    if extended:
+        charset, value = extended.group(1) or "utf-8", extended.group(2)
+        return _undo_percent(value, charset)
+    plain = _DISPOSITION.search(header)
+    if not plain:
+        return None
+    value = plain.group(1) if plain.group(1) is not None else plain.group(2)
+    return _undo_percent(_undo_latin1(value.strip()), "utf-8") or None
+
+
+def _undo_percent(value: str, charset: str) -> str:
+    raw = unquote_to_bytes(value)
+    for codec in dict.fromkeys((_GB.get(charset.lower(), charset), "utf-8", "gb18030")):
+        try:
+            return raw.decode(codec)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return raw.decode("utf-8", errors="replace")
+
+
+def _undo_latin1(value: str) -> str:
+    """Recover UTF-8 or GBK bytes that arrived as Latin-1 characters (how HTTP headers decode)."""
+    if not value or max(value) > "\xff" or value.isascii():
+        return value
+    raw = value.encode("latin-1")
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return value
 
 
 def with_detail(item: FetchedItem, http: HttpClient,

@@ -22,6 +22,8 @@ DEFAULTS: dict[str, str] = {
     "SMTP_STARTTLS": "false",
     "SMTP_FROM": "regwatch@localhost",
     "REGWATCH_POLL_SCHEDULE": "*/5 * * * *",
+    # Sent in our User-Agent, so a publisher's webmaster can see who polls and how to reach them.
+    "REGWATCH_CONTACT_URL": "https://github.com/regwatch/regwatch",
     "REGWATCH_FLOOD_LIMIT": "5",
     # Longer than one send with its retries; a claim older than this is its dispatcher's no more.
     "REGWATCH_CLAIM_LEASE_SECONDS": "600",

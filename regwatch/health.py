@@ -83,7 +83,13 @@ def interval(schedule: str | None, now: datetime) -> timedelta:
 
 
 def is_due(source: Source, doc: Mapping[str, Any] | None, now: datetime) -> bool:
-    """A publisher is due when its schedule ticked since its last attempt (or it never ran)."""
+    """A publisher is due when its schedule ticked since its last attempt (or it never ran).
+
+    Never before `blocked_until`: the time its last answer's Retry-After asked us to wait for.
+    """
+    until = _time((doc or {}).get("blocked_until"))
+    if until is not None and now < until:
+        return False
     last = _time((doc or {}).get("last_attempt"))
     if last is None:
         return True

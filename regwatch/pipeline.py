@@ -6,7 +6,7 @@ import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Sequence
 
 from elasticsearch import Elasticsearch
@@ -45,6 +45,8 @@ class PollOutcome:
     warnings: int = 0
     latency_ms: int = 0
     bytes: int = 0
+    # Seconds the publisher asked us to stay away (a Retry-After longer than we wait).
+    retry_after: float | None = None
 
     @property
     def alertable(self) -> list[str]:
@@ -73,6 +75,7 @@ def poll_source(es: Elasticsearch, source: Source, *, replay: str | None = None,
                 source, http, lambda urls: store.known_urls(es, source.id, urls))
         except ConnectorError as exc:
             outcome.status, outcome.error = exc.category, f"{type(exc).__name__}: {exc}"
+            outcome.retry_after = exc.retry_after
             items = []
         outcome.bytes = http.bytes_received
     if not items and not outcome.error and (before.get("items_seen") or 0) > 0:
@@ -108,7 +111,10 @@ def _record(es: Elasticsearch, source: Source, outcome: PollOutcome, when: datet
            "error_class": None if outcome.error is None else outcome.status, "http_cache": cache,
            # Given-up detail pages add up: a notice given up on is never tried again.
            "details_pending": len(outcome.details_pending),
-           "details_given_up": (before.get("details_given_up") or 0) + len(outcome.details_given_up)}
+           "details_given_up": (before.get("details_given_up") or 0) + len(outcome.details_given_up),
+           # Polls before this time would only prolong the ban (regwatch.health.is_due skips them).
+           "blocked_until": None if outcome.retry_after is None
+           else (when + timedelta(seconds=outcome.retry_after)).isoformat()}
     if outcome.error is None:
         doc["last_success"] = when.isoformat()
     store.record_health(es, source.id, doc)

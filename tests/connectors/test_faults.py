@@ -1,16 +1,22 @@
 """Hostile and broken publishers: each fails alone, within its limits; the others complete."""
 from __future__ import annotations
 
+import shutil
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from connectors import store
-from connectors.catalog import parse_entry
-from connectors.errors import SourceChanged
-from connectors.http import HttpOptions
+from connectors.catalog import load_catalog, parse_entry
+from connectors.errors import SourceBlocked, SourceChanged
+from connectors.http import HttpClient, HttpOptions
+from connectors.registry import kinds
 from connectors.rss import parse_feed
-from regwatch.pipeline import run_cycle
+from infra.replay import ReplayServer
+from regwatch import health
+from regwatch.pipeline import rebase_for, run_cycle
+from tests.conftest import FIXTURES
 from tests.servers import Reply
 
 GOOD_FEED = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
@@ -98,3 +104,38 @@ def test_a_100_mb_body_is_cut_at_the_cap(es, scripted) -> None:
     summary = run_cycle(es, [feed_source("huge", scripted.url("/huge.xml"))],
                         options=HttpOptions(attempts=1, max_bytes=5 * 1024 * 1024, politeness=0))
     assert "larger than 5242880 bytes" in summary.polls[0].error
+
+
+def test_federal_register_request_access_page_is_blocked_not_a_site_change(tmp_path) -> None:
+    # The API answers automated clients it distrusts with this HTML page and status 200
+    # (usgpo/bulk-data#148): that is a refusal, not "API answered malformed JSON".
+    recorded = FIXTURES / "federal-register"
+    root = tmp_path / "federal-register"
+    root.mkdir()
+    shutil.copy(recorded / "request-access.html", root)
+    (root / "routes.yaml").write_text(
+        "- path: /api/v1/documents.json\n  file: request-access.html\n  content_type: text/html; charset=UTF-8\n")
+    source = next(s for s in load_catalog() if s.id == "federal-register")
+    server = ReplayServer(tmp_path).start()
+    try:
+        with HttpClient(LIMITS, rebase=rebase_for(source, server.base)) as http, \
+                pytest.raises(SourceBlocked) as info:
+            kinds()[source.kind].fetch(source, http, lambda urls: set())
+    finally:
+        server.stop()
+    assert info.value.category == "blocked" and not isinstance(info.value, SourceChanged)
+    assert str(info.value).startswith("anti-bot answer: Federal Register 'Request Access' page")
+    assert "\n" not in str(info.value) and "www.federalregister.gov/api/v1/documents.json" in str(info.value)
+
+
+def test_a_publisher_that_asks_for_an_hour_is_not_polled_for_an_hour(es, scripted) -> None:
+    now = datetime(2026, 11, 29, 10, 0, tzinfo=timezone.utc)
+    scripted.script["/busy.xml"] = [Reply(429, headers={"Retry-After": "3600"}), Reply(200, GOOD_FEED)]
+    source = feed_source("busy", scripted.url("/busy.xml"))
+    [poll] = run_cycle(es, [source], options=LIMITS, clock=lambda: now).polls
+    assert poll.status == "blocked" and poll.error.startswith("HttpBlocked: HTTP 429 too many requests; retry after 3600s")
+    assert scripted.hits["/busy.xml"] == 1  # stopped at once: waiting out an hour is the scheduler's job
+    doc = store.source_health(es)["busy"]
+    assert doc["blocked_until"] == (now + timedelta(hours=1)).isoformat()
+    assert not health.is_due(source, doc, now + timedelta(minutes=59))
+    assert health.is_due(source, doc, now + timedelta(minutes=61))

@@ -77,7 +77,9 @@ DETAIL = """<div class="info"><p>各相关单位和专家：</p>
 
 @pytest.mark.parametrize("download_href, names", [
     (r"^/sysFile/downloadFile/[0-9a-f]{32}$", ["征求意见稿文本.pdf", "编制说明.pdf"]),
-    (None, []),  # without the option an extension-less link is no document (the default changes nothing)
+    # Without the option the page's own conventions find them too: a /downloadFile/ endpoint whose
+    # link text names a .pdf is a document (connectors/html.py attachments).
+    (None, ["征求意见稿文本.pdf", "编制说明.pdf"]),
 ])
 def test_extension_less_downloads_are_attachments_only_when_configured(download_href, names) -> None:
     opts = options(detail_body_selector="div.info", detail_attachments_selector="div.list",

@@ -21,6 +21,10 @@ def ago(minutes: int) -> str:
     (None, True),
     ({"last_attempt": ago(3)}, False),    # polled at 10:04, next tick 11:00
     ({"last_attempt": ago(10)}, True),    # polled at 09:57, 10:00 ticked since
+    # A Retry-After beyond our patience: not due until it has passed, whatever the schedule.
+    ({"last_attempt": ago(10), "blocked_until": ago(-20)}, False),
+    ({"last_attempt": ago(70), "blocked_until": ago(1)}, True),
+    ({"last_attempt": ago(10), "blocked_until": None}, True),
 ])
 def test_due(doc, due) -> None:
     assert health.is_due(HOURLY, doc, NOW) is due
