@@ -5,10 +5,11 @@ import json
 
 import pytest
 
-from connectors.catalog import parse_entry
-from connectors.errors import SourceChanged
+from connectors.catalog import load_catalog, parse_entry
+from connectors.errors import SourceBlocked, SourceChanged
 from connectors.http import HttpClient, HttpOptions
 from connectors.jpaas_unit import fetch, find_unit_call, fragment_of, parse_detail, parse_list, site_headers
+from regwatch.pipeline import rebase_for
 from tests.servers import Reply
 
 PAGE = """<html><body><div class="clist_con"><div>x</div>
@@ -158,3 +159,19 @@ def test_attachments_listed_outside_the_body_are_read_from_every_block(selector:
             '<li class="contentLeft0103"><a href="/cms_files/filemanager/1/attach/c.docx?fileName=反馈表.docx">'
             '反馈表.docx</a></li><li><a href="/f/a.pdf">正文.pdf</a></li></ul>')
     assert [a.name for a in parse_detail(page, item, src.options).attachments] == names
+
+
+@pytest.mark.parametrize("agent, blocked", [
+    ("python-httpx/0.28", True),  # a bare scripted client: MIIT answers 403 (code-corpus file id 71595435488)
+    (None, False),                # our honest browser-shaped UA with its contact URL, plus the Referer
+])
+def test_miit_refusing_a_bare_client_is_blocked_and_our_requests_pass(replay, agent: str | None,
+                                                                      blocked: bool) -> None:
+    src = next(s for s in load_catalog() if s.id == "miit-yjzj")
+    options = HttpOptions(politeness=0, **({"user_agent": agent} if agent else {}))
+    with HttpClient(options, rebase=rebase_for(src, replay.base)) as http:
+        if blocked:
+            with pytest.raises(SourceBlocked, match="HTTP 403"):
+                fetch(src, http, lambda urls: set())
+        else:
+            assert len(fetch(src, http, lambda urls: set())) == 6

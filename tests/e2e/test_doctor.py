@@ -77,10 +77,12 @@ def doctor(capsys, base_url: str, *ids: str, now: datetime = NOW,
 
 # --- the mutations ------------------------------------------------------------------------------
 
-def rename_class(old: str, new: str, *files: str) -> Mutation:
+def rename_class(old: str, new: str, pattern: str) -> Mutation:
     def mutate(folder: Path) -> None:
-        for name in files:
-            page = folder / name
+        pages = sorted(folder.glob(pattern))
+        assert pages and all(f'class="{old}"' in p.read_text(encoding="utf-8") for p in pages), \
+            f"the fixture no longer has class {old!r} in {pattern}: pick another mutation"
+        for page in pages:
             page.write_text(page.read_text(encoding="utf-8").replace(f'class="{old}"', f'class="{new}"'),
                             encoding="utf-8")
     return mutate
@@ -145,16 +147,16 @@ def test_detail_pages_are_read_for_two_items_only(tmp_path, capsys, no_es) -> No
 # --- broken variants ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("source_id, mutation, detail", [
-    # The catalogue's item_selector is "div.list li": the list's class renamed, nothing matches.
-    ("sz-amr-tzgg", rename_class("list", "list-v2", "index.html", "index_2.html"), "selectors matched nothing"),
+    # The catalogue's rows are links under /tzgg/content/post_: the site renames the path, nothing matches.
+    ("sz-amr-tzgg", replace_text("index.html", "/tzgg/content/post_", "/tzgg/article/post_"),
+     "selectors matched nothing"),
     # The JSON feed's list moved to another key.
     ("nist-csrc-drafts", replace_text("drafts-open-for-comment.json", '"entries":', '"items":'), "no list at"),
     # The feed still parses but its items lost their date element.
     ("nist-csrc", replace_text("all.rss", "pubDate>", "posted>"), "no item has a date"),
     # The detail pages' body container renamed: every notice would be indexed without its text.
-    ("sz-amr-tzgg", rename_class("news_cont_d_wrap", "article", "post_11901002.html", "post_11899870.html",
-                                 "post_11860233.html"), "no item has a body"),
-], ids=["renamed-item-class", "renamed-json-list", "renamed-feed-date", "renamed-body-class"])
+    ("sz-amr-tzgg", rename_class("news_cont_d_wrap", "article", "post_*.html"), "no item has a body"),
+], ids=["renamed-link-path", "renamed-json-list", "renamed-feed-date", "renamed-body-class"])
 def test_a_renamed_selector_is_changed(serve, capsys, no_es, source_id, mutation, detail) -> None:
     code, [row] = doctor(capsys, serve({source_id: mutation}), source_id)
     assert code == 1 and row["verdict"] == "changed", row
