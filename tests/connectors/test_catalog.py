@@ -18,6 +18,15 @@ def test_the_real_catalogue_loads() -> None:
     sources = load_catalog(DEFAULT_CATALOG)
     assert {s.id for s in sources} >= {"miit-yjzj", "nist-csrc"}
     assert all(s.url.startswith("https://") for s in sources if s.id not in HTTP_ONLY)
+    assert all(s.url.startswith("http://") for s in sources if s.id in HTTP_ONLY)
+
+
+def test_every_channel_of_the_watch_is_enabled() -> None:
+    """Issue 13's bar: at least 30 enabled publishers, across the Chinese and international bodies."""
+    enabled = [s for s in load_catalog(DEFAULT_CATALOG) if s.enabled]
+    assert len(enabled) >= 30
+    assert {s.jurisdiction.split("-")[0] for s in enabled} >= {"CN", "INTL", "US"}
+    assert {"miit-kjs-bzgf", "hbba", "ttbz", "tc260-zqyj", "iso-opendata-tc307", "itu-t-sg17"} <= {s.id for s in enabled}
 
 
 def test_a_publishers_facts_are_hints(tmp_path: Path) -> None:
