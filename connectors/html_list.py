@@ -19,14 +19,14 @@ from string import Formatter
 from urllib.parse import urljoin
 
 from lxml import etree
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from connectors import html
 from connectors.catalog import Source
 from connectors.errors import ConnectorError, HttpStatusError, SourceBlocked, SourceChanged
 from connectors.http import HttpClient
 from connectors.registry import Seen, register
-from records.items import Attachment, FetchedItem
+from records.items import FetchedItem
 
 _ELLIPSIS = ("…", "...", "..")
 # Detail pages label the issuing office: "来源：深圳市地方金融管理局" / "信息来源:".
@@ -97,11 +97,6 @@ class HtmlListOptions(BaseModel):
     detail_source_selector: str | None = None
     detail_attachments_selector: str | None = None
     link_script: ScriptLink | None = None
-    # Download endpoints without a file extension (TC260's /sysFile/downloadFile/<id>): links in
-    # the attachments element whose href matches are documents; the link text names the file.
-    detail_download_href: str | None = None
-
-    _download_compiles = field_validator("detail_download_href")(lambda cls, value: _regex(value))
 
 
 @register("html-list", HtmlListOptions)
@@ -288,20 +283,12 @@ def _meta(root: etree._Element, name: str | None) -> str | None:
     return html.meta(root, name) or None if name else None
 
 
-def _downloads(el: etree._Element | None, base: str, href: str | None) -> tuple[Attachment, ...]:
-    if el is None or not href:
-        return ()
-    return tuple(Attachment(url=urljoin(base, a.get("href").strip()), name=html.text_of(a))
-                 for a in el.xpath(".//a[@href]") if re.search(href, a.get("href")))
-
-
 def parse_detail(page: str, item: FetchedItem, opts: HtmlListOptions) -> FetchedItem:
     """Enrich an item from its detail page (title, date, 来源, body, attachments)."""
     root = html.parse(page)
     body_el = html.first(root, opts.detail_body_selector or "body")
     files_el = html.first(root, opts.detail_attachments_selector) if opts.detail_attachments_selector else None
-    found = (html.attachments(body_el, item.url) + html.attachments(files_el, item.url)
-             + _downloads(files_el, item.url, opts.detail_download_href))
+    found = html.attachments(body_el, item.url) + html.attachments(files_el, item.url)
     source = _SOURCE_LABEL.sub("", _text(root, opts.detail_source_selector) or "").strip()
     warnings = item.warnings if body_el is not None else item.warnings + (
         f"detail page has no {opts.detail_body_selector}",)

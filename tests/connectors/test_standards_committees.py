@@ -61,11 +61,6 @@ def test_a_bad_link_script_fails_at_load_naming_the_source(bad) -> None:
         options(link_script={"url": "/d/{id}", **bad})
 
 
-def test_a_bad_download_pattern_fails_at_load() -> None:
-    with pytest.raises(CatalogError, match="detail_download_href: .*not a regular expression"):
-        options(detail_download_href="^/sysFile/(")
-
-
 DETAIL = """<div class="info"><p>各相关单位和专家：</p>
     <p>请于2026年4月12日前反馈意见。</p></div>
 <div class="list"><ul>
@@ -75,17 +70,11 @@ DETAIL = """<div class="info"><p>各相关单位和专家：</p>
 </ul></div>"""
 
 
-@pytest.mark.parametrize("download_href, names", [
-    (r"^/sysFile/downloadFile/[0-9a-f]{32}$", ["征求意见稿文本.pdf", "编制说明.pdf"]),
-    # Without the option the page's own conventions find them too: a /downloadFile/ endpoint whose
-    # link text names a .pdf is a document (connectors/html.py attachments).
-    (None, ["征求意见稿文本.pdf", "编制说明.pdf"]),
-])
-def test_extension_less_downloads_are_attachments_only_when_configured(download_href, names) -> None:
-    opts = options(detail_body_selector="div.info", detail_attachments_selector="div.list",
-                   detail_download_href=download_href)
+def test_extension_less_downloads_are_attachments_and_the_back_link_is_not() -> None:
+    # A /downloadFile/ endpoint whose link text names a .pdf is a document (html.attachments).
+    opts = options(detail_body_selector="div.info", detail_attachments_selector="div.list")
     item = parse_detail(DETAIL, FetchedItem(source_id="t-tc", url=f"{LIST}-detail/{HEX}", title="t"), opts)
-    assert [a.name for a in item.attachments] == names
+    assert [a.name for a in item.attachments] == ["征求意见稿文本.pdf", "编制说明.pdf"]
     assert all(a.url.startswith("https://www.tc260.org.cn/sysFile/downloadFile/") for a in item.attachments)
 
 
