@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Callable, Mapping
-from urllib.parse import parse_qs, unquote, unquote_to_bytes, urljoin, urlsplit
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -27,9 +27,6 @@ _LEAD_LABEL = re.compile(r"^(?:相关)?附\s*件\s*\d*\s*[：:、.]?")
 _BARE_LABEL = re.compile(r"(?:相关)?附\s*件\s*\d*\s*[：:]?|(?:点击)?下载(?:附件|文件|全文|原文)?|(?:附件|文件)下载")
 _BLOCK_NAME = re.compile(r"fujian|fjdown|xgfj|attach|enclosure|appendix|annex", re.I)
 _NOT_A_FILE = ("javascript:", "mailto:", "#", "tel:")
-_DISPOSITION_EXT = re.compile(r"filename\*\s*=\s*([\w\-]+)?'[^']*'([^;\s]+)", re.I)
-_DISPOSITION = re.compile(r"filename\s*=\s*(?:\"((?:[^\"\\]|\\.)*)\"|([^;]+))", re.I)
-_GB = {"gb2312": "gb18030", "gbk": "gb18030"}
 _SPACE = re.compile(r"[ \t\r\f\v\u3000\xa0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _BLOCKS = ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
@@ -145,48 +142,6 @@ def _file_name(url: str) -> str:
             if _ATTACHMENT_EXT.search(v):
                 return unquote(v.rsplit("/", 1)[-1])
     return unquote(parts.path.rsplit("/", 1)[-1])
-
-
-def filename_from_disposition(header: str | None) -> str | None:
-    """Return the file name a Content-Disposition header gives (RFC 6266), or None.
-
-    ``filename*=charset''pct-encoded`` wins over ``filename=``; a plain ``filename`` may be
-    percent-encoded UTF-8 or GBK, or raw bytes a client decoded as Latin-1, as Chinese servers send.
-    """
-    if not header:
-        return None
-    extended = _DISPOSITION_EXT.search(header)
-    if extended:
-        charset, value = extended.group(1) or "utf-8", extended.group(2)
-        return _undo_percent(value, charset)
-    plain = _DISPOSITION.search(header)
-    if not plain:
-        return None
-    value = plain.group(1) if plain.group(1) is not None else plain.group(2)
-    return _undo_percent(_undo_latin1(value.strip()), "utf-8") or None
-
-
-def _undo_percent(value: str, charset: str) -> str:
-    raw = unquote_to_bytes(value)
-    for codec in dict.fromkeys((_GB.get(charset.lower(), charset), "utf-8", "gb18030")):
-        try:
-            return raw.decode(codec)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return raw.decode("utf-8", errors="replace")
-
-
-def _undo_latin1(value: str) -> str:
-    """Recover UTF-8 or GBK bytes that arrived as Latin-1 characters (how HTTP headers decode)."""
-    if not value or max(value) > "\xff" or value.isascii():
-        return value
-    raw = value.encode("latin-1")
-    for codec in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    return value
 
 
 def with_detail(item: FetchedItem, http: HttpClient,

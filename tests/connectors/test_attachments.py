@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 
 from connectors import html
-from connectors.html import filename_from_disposition
 
 BASE = "https://www.cac.gov.cn/2026-11/21/c_1765468812345678.htm"
 
@@ -51,22 +50,3 @@ def found(fragment: str) -> list[tuple[str, str]]:
 ])
 def test_attachments_follow_the_page_conventions(fragment: str, expected: list) -> None:
     assert found(fragment) == expected
-
-
-@pytest.mark.parametrize("header, name", [
-    ("attachment; filename*=UTF-8''%E5%8C%BA%E5%9D%97%E9%93%BE%E7%AE%A1%E7%90%86%E8%A6%81%E6%B1%82.pdf", "区块链管理要求.pdf"),
-    ("attachment; filename=\"fallback.pdf\"; filename*=utf-8''%E8%8D%89%E6%A1%88.pdf", "草案.pdf"),
-    ("attachment; filename*=GBK''%C7%F8%BF%E9%C1%B4.docx", "区块链.docx"),
-    ("attachment; filename*=UTF-8'zh'%E6%B8%85%E5%8D%95.xlsx", "清单.xlsx"),
-    ("attachment; filename=\"GB-T 42752-2023.pdf\"", "GB-T 42752-2023.pdf"),
-    ("attachment; filename=%E5%BE%81%E6%B1%82%E6%84%8F%E8%A7%81%E7%A8%BF.pdf", "征求意见稿.pdf"),
-    ("attachment;filename=%C7%F8%BF%E9%C1%B4.pdf", "区块链.pdf"),  # percent-encoded GBK
-    ("attachment; filename=\"" + "区块链.pdf".encode().decode("latin-1") + "\"", "区块链.pdf"),  # raw UTF-8
-    ("attachment; filename=" + "区块链.pdf".encode("gbk").decode("latin-1"), "区块链.pdf"),  # raw GBK
-    ("attachment; filename=plain.zip; size=1024", "plain.zip"),
-    ("inline", None),
-    ("", None),
-    (None, None),
-])
-def test_content_disposition_gives_the_file_name(header: str | None, name: str | None) -> None:
-    assert filename_from_disposition(header) == name
