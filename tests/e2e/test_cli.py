@@ -55,7 +55,9 @@ def test_a_broken_publisher_is_reported_while_the_other_completes(services, tmp_
     root = tmp_path / "fixtures"
     shutil.copytree(FIXTURES, root)
     index = root / "miit-yjzj" / "index.html"
-    index.write_text(index.read_text(encoding="utf-8").replace("querydata=", "data-q="), encoding="utf-8")
+    page = index.read_text(encoding="utf-8")
+    assert "queryData=" in page, "the fixture's script tag (file id 67355739809) changed: pick another break"
+    index.write_text(page.replace("queryData=", "data-q="), encoding="utf-8")
     server = ReplayServer(root).start()
     try:
         run = regwatch("run", "--once", "--replay", server.base, env=services)
