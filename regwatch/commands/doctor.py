@@ -8,15 +8,15 @@ detail pages for at most DETAIL_SAMPLE items), and its items normalised as they 
 Verdicts:
 
     ok           items parsed, with dates (and bodies where the entry reads detail pages)
-    blocked      an anti-bot or access page (SourceBlocked)
+    blocked      an anti-bot or access page, or HTTP 401/403/412/429 (SourceBlocked)
     changed      an answer in a shape we do not know (SourceChanged), no items, no item with
                  a date or a body the entry is configured to read, or 404/410 for the list
     stale        the newest item is older than STALE_AFTER × the publisher's cadence
-    unreachable  no useful answer: network errors, timeouts, 5xx, 429 (SourceUnavailable)
+    unreachable  no useful answer: network errors, timeouts, 5xx (SourceUnavailable)
 
 A 404 or 410 for a catalogued list URL is **changed**, not unreachable: the server answered, and
 what it said is that the column is not there any more. Retrying will not help; the catalogue entry
-needs the column's new URL (issue 13 §2.5 reads a 404 past page 1 the same way).
+needs the column's new URL (html-list reads a 404 on a page its pager promised the same way).
 """
 from __future__ import annotations
 
