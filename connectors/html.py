@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from connectors.errors import ConnectorError
+from connectors.errors import ConnectorError, SourceBlocked
 from records.items import Attachment, FetchedItem
 
 if TYPE_CHECKING:
@@ -144,14 +144,27 @@ def _file_name(url: str) -> str:
     return unquote(parts.path.rsplit("/", 1)[-1])
 
 
+def read(http: HttpClient, url: str, *, headers: Mapping[str, str] | None = None,
+         conditional: bool = False, post_fallback: bool = False) -> str:
+    """GET a page's text; with `post_fallback`, POST it when the GET draws an anti-bot challenge."""
+    try:
+        return http.get(url, headers=headers, conditional=conditional).text
+    except SourceBlocked:
+        if not post_fallback:
+            raise
+        # PBOC's WZWS challenge guards GET only; RSSHub POSTs list pages (zcyj/gzlw) and detail
+        # pages (utils.ts) with no body.
+        return http.post(url, headers=headers).text
+
+
 def with_detail(item: FetchedItem, http: HttpClient,
                 parse: Callable[[str, FetchedItem], FetchedItem],
-                headers: Mapping[str, str] | None = None) -> FetchedItem:
+                headers: Mapping[str, str] | None = None, post_fallback: bool = False) -> FetchedItem:
     """Fetch an item's detail page (with `headers`, if the site wants some) and enrich it with `parse`."""
     try:
-        page = http.get(item.url, headers=headers)
+        page = read(http, item.url, headers=headers, post_fallback=post_fallback)
     except ConnectorError as exc:
         # The list told us the notice exists; a broken detail page must not hide it. The
         # store keeps it marked incomplete, so a later poll fetches the detail page again.
         return replace(item, warnings=item.warnings + (f"detail page: {exc}",), detail_failed=True)
-    return parse(page.text, item)
+    return parse(page, item)

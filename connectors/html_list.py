@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import partial
 from string import Formatter
 from urllib.parse import urljoin
 
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from connectors import html
 from connectors.catalog import Source
-from connectors.errors import ConnectorError, HttpStatusError, SourceBlocked, SourceChanged
+from connectors.errors import HttpStatusError, SourceChanged
 from connectors.http import HttpClient
 from connectors.registry import Seen, register
 from records.items import FetchedItem
@@ -118,8 +119,9 @@ def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
     if not opts.detail_body_selector:
         return list(items.values())
     known = seen(list(items))
-    return [replace(i, partial=True) if i.url in known else _with_detail(i, http, opts)
-            for i in items.values()]
+    detail = partial(parse_detail, opts=opts)
+    return [replace(i, partial=True) if i.url in known
+            else html.with_detail(i, http, detail, post_fallback=opts.post_fallback) for i in items.values()]
 
 
 @dataclass(frozen=True)
@@ -183,33 +185,13 @@ def _list_page(url: str, http: HttpClient, opts: HtmlListOptions, *, later: bool
     would silently drop every older notice.
     """
     try:
-        return _get(url, http, opts, conditional=True)
+        return html.read(http, url, conditional=True, post_fallback=opts.post_fallback)
     except HttpStatusError as exc:
         if not later or exc.status != 404:
             raise
         if promised:
             raise SourceChanged("page 1's pager promised this page, but it answers HTTP 404", url=url) from None
         return None
-
-
-def _get(url: str, http: HttpClient, opts: HtmlListOptions, *, conditional: bool = False) -> str:
-    try:
-        return http.get(url, conditional=conditional).text
-    except SourceBlocked:
-        if not opts.post_fallback:
-            raise
-        # PBOC's WZWS challenge guards GET only; RSSHub POSTs list pages (zcyj/gzlw) and detail
-        # pages (utils.ts) with no body.
-        return http.post(url).text
-
-
-def _with_detail(item: FetchedItem, http: HttpClient, opts: HtmlListOptions) -> FetchedItem:
-    """Enrich an item from its detail page; a failed page keeps the item, marked incomplete."""
-    try:
-        page = _get(item.url, http, opts)
-    except ConnectorError as exc:
-        return replace(item, warnings=item.warnings + (f"detail page: {exc}",), detail_failed=True)
-    return parse_detail(page, item, opts)
 
 
 def parse_list(page: str, page_url: str, source_id: str, opts: HtmlListOptions,
