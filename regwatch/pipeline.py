@@ -7,7 +7,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 from elasticsearch import Elasticsearch
 
@@ -130,6 +130,26 @@ class CycleSummary:
         return [i for p in self.polls for i in p.alertable]
 
 
+R = TypeVar("R")
+
+
+def per_host(sources: Sequence[Source], fn: Callable[[Source], R], workers: int) -> list[R]:
+    """Apply `fn` to every source, hosts side by side but one source of a host at a time.
+
+    Results come back in the order of `sources`.
+    """
+    by_host: dict[str, list[Source]] = defaultdict(list)
+    for source in sources:
+        by_host[source.host].append(source)
+
+    def one_host(group: list[Source]) -> list[tuple[str, R]]:
+        return [(s.id, fn(s)) for s in group]
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(by_host)))) as pool:
+        found = dict(pair for pairs in pool.map(one_host, by_host.values()) for pair in pairs)
+    return [found[s.id] for s in sources]
+
+
 def run_cycle(es: Elasticsearch, sources: Sequence[Source], *, replay: str | None = None,
               clock: Clock = utcnow, workers: int = 16,
               options: HttpOptions | None = None) -> CycleSummary:
@@ -140,15 +160,7 @@ def run_cycle(es: Elasticsearch, sources: Sequence[Source], *, replay: str | Non
     one of our requests at a time.
     """
     store.ensure_indices(es)
-    by_host: dict[str, list[Source]] = defaultdict(list)
-    for source in sources:
-        if source.enabled:
-            by_host[source.host].append(source)
-
-    def poll_host(group: list[Source]) -> list[PollOutcome]:
-        return [poll_source(es, s, replay=replay, clock=clock, options=options) for s in group]
-
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(by_host)))) as pool:
-        polls = [p for group in pool.map(poll_host, by_host.values()) for p in group]
+    polls = per_host([s for s in sources if s.enabled],
+                     lambda s: poll_source(es, s, replay=replay, clock=clock, options=options), workers)
     ids = [i for p in polls for i in p.alertable]
     return CycleSummary(polls, dispatch(es, ids, clock=clock))

@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter, defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any, Iterable, Sequence
@@ -36,7 +35,7 @@ from records.items import FetchedItem
 from records.notice import Notice
 from regwatch import health
 from regwatch.commands import UsageError, json_line, now_arg
-from regwatch.pipeline import rebase_for
+from regwatch.pipeline import per_host, rebase_for
 from transforms.normalise import SourceMeta, normalise
 
 DETAIL_SAMPLE = 2
@@ -169,16 +168,7 @@ def examine(source: Source, now: datetime, base_url: str | None = None) -> Row:
 def diagnose(sources: Sequence[Source], now: datetime, base_url: str | None = None,
              workers: int = 8) -> list[Row]:
     """Examine publishers, hosts side by side but one publisher of a host at a time, in order."""
-    by_host: dict[str, list[Source]] = defaultdict(list)
-    for source in sources:
-        by_host[source.host].append(source)
-
-    def one_host(group: list[Source]) -> list[Row]:
-        return [examine(s, now, base_url) for s in group]
-
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(by_host)))) as pool:
-        found = {r.source_id: r for rows in pool.map(one_host, by_host.values()) for r in rows}
-    return [found[s.id] for s in sources]
+    return per_host(sources, lambda s: examine(s, now, base_url), workers)
 
 
 def _http(answers: Sequence[str]) -> str:
