@@ -21,12 +21,11 @@ from connectors import html
 from connectors.catalog import Source
 from connectors.errors import SourceChanged, SourceUnavailable
 from connectors.http import HttpClient, Response
-from connectors.json_api import lookup
+from connectors.json_api import fill, lookup
 from connectors.registry import Seen, register
 from records.items import FetchedItem
 
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
-_FIELD = re.compile(r"{(\w+)}")
 
 
 class JsonLinesOptions(BaseModel):
@@ -34,7 +33,7 @@ class JsonLinesOptions(BaseModel):
 
     # Dotted path -> regular expression its value must match; a record must match them all.
     match: dict[str, str]
-    # "https://www.iso.org/standard/{id}.html": {name} is a top-level field of the record.
+    # "https://www.iso.org/standard/{id}.html": each {path} is filled from the record.
     url_template: str
     # Joined with a space: the reference and the title ("ISO 22739:2024 Blockchain … — Vocabulary").
     title_paths: list[str] = ["title"]
@@ -124,7 +123,7 @@ def stage_label(code: Any) -> str | None:
 def _item(record: dict[str, Any], source: Source, opts: JsonLinesOptions) -> FetchedItem | None:
     parts = [lookup(record, path) for path in opts.title_paths]
     title = " ".join(str(p).strip() for p in parts if isinstance(p, (str, int)) and str(p).strip())
-    url = _url(record, opts.url_template)
+    url = fill(opts.url_template, record)
     if not title or url is None:
         return None
     body = lookup(record, opts.body_path)
@@ -133,13 +132,6 @@ def _item(record: dict[str, Any], source: Source, opts: JsonLinesOptions) -> Fet
         published=_str(lookup(record, opts.date_path)),
         summary=stage_label(lookup(record, opts.stage_code_path)) or "",
         body=html.text_of(html.parse(f"<div>{body}</div>")) if isinstance(body, str) else "")
-
-
-def _url(record: dict[str, Any], template: str) -> str | None:
-    values = {name: record.get(name) for name in _FIELD.findall(template)}
-    if any(v is None or isinstance(v, (dict, list)) or not str(v).strip() for v in values.values()):
-        return None
-    return template.format_map({k: str(v).strip() for k, v in values.items()})
 
 
 def _str(value: Any) -> str | None:
