@@ -45,6 +45,15 @@ class Subscription:
     timezone: str = "Asia/Shanghai"
     reminders: bool = False
     reminder_days: int = 3
+    # Which language an alert shows: "zh" (the publisher's title), "en" (title_en) or "both".
+    lang: str = "both"
+    # Alert notices published up to this many days before regwatch first saw them (0: the
+    # default window only; see the alerting policy in DESIGN.md).
+    backfill_days: int = 0
+    # Paused from the manage page: kept, matches nothing until resumed.
+    paused: bool = False
+    # standard_key values muted from an alert's "Mute this standard" button.
+    muted_standards: tuple[str, ...] = ()
 
     def to_doc(self) -> dict[str, Any]:
         return asdict(self)
@@ -54,12 +63,14 @@ class Subscription:
         filters: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
                                    for k, v in doc.get("filters", {}).items()}
         # Documents saved before delivery options existed keep the defaults.
-        options = {k: doc[k] for k in _OPTIONS if doc.get(k) is not None}
+        options = {k: tuple(doc[k]) if isinstance(doc[k], list) else doc[k]
+                   for k in _OPTIONS if doc.get(k) is not None}
         return cls(doc["id"], doc["channel"], doc["target"], Filters(**filters), doc.get("created_at"),
                    **options)
 
 
-_OPTIONS = ("mode", "digest_hour", "timezone", "reminders", "reminder_days")
+_OPTIONS = ("mode", "digest_hour", "timezone", "reminders", "reminder_days", "lang", "backfill_days",
+            "paused", "muted_standards")
 
 
 def make(channel: str, target: str, filters: Filters, *, known_sources: Iterable[str],

@@ -40,6 +40,16 @@ class Notice:
     # Its detail page failed (body, attachments and a body-derived deadline are missing);
     # later polls fetch it again until it is read or given up on (connectors/store.py).
     detail_pending: bool = False
+    # English: the publisher's own English title where it has one, else an offline gloss
+    # (title_en_origin says which: "publisher" or "gloss"); an English notice's own title.
+    title_en: str = ""
+    title_en_origin: str = ""
+    # What an analyst acts on, read from the body: where comments go ({emails, postal_address,
+    # contact, phones, form_url}; None when the notice names nowhere), the committees
+    # responsible (TC590, SAC/TC 28) and plan numbers (计划号 20210929-T-469: never standard numbers).
+    comments_to: dict[str, Any] | None = None
+    committees: list[str] = field(default_factory=list)
+    plan_numbers: list[str] = field(default_factory=list)
 
     def to_doc(self) -> dict[str, Any]:
         """Return the JSON document indexed for this notice."""
