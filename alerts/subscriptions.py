@@ -63,8 +63,8 @@ class Subscription:
         filters: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
                                    for k, v in doc.get("filters", {}).items()}
         # Documents saved before delivery options existed keep the defaults.
-        options = {k: tuple(doc[k]) if isinstance(doc[k], list) else doc[k]
-                   for k in _OPTIONS if doc.get(k) is not None}
+        options: dict[str, Any] = {k: tuple(doc[k]) if isinstance(doc[k], list) else doc[k]
+                                   for k in _OPTIONS if doc.get(k) is not None}
         return cls(doc["id"], doc["channel"], doc["target"], Filters(**filters), doc.get("created_at"),
                    **options)
 
