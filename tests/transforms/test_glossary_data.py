@@ -44,6 +44,10 @@ def _rows() -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
+def test_glossary_has_the_three_sections() -> None:
+    assert list(_sections()) == ["terms", "process", "bodies"]
+
+
 def test_glossary_sections_are_mappings_of_chinese_to_ascii() -> None:
     for name, section in _sections().items():
         assert isinstance(section, dict) and section, f"section {name} must be a non-empty mapping"
