@@ -18,7 +18,7 @@ _NAMES: dict[str, str] = {
 _NAME = re.compile("|".join(map(re.escape, sorted(_NAMES, key=len, reverse=True))))
 # Case-sensitive: "tc260@tc260.org.cn" is an address, "TC260" a committee.
 _TC = re.compile(
-    r"(?<![A-Za-z])(?:(?P<body>SAC|ISO|IEC)\s*/\s*)?TC\s*(?P<tc>\d{1,3})(?:\s*/\s*SC\s*(?P<sc>\d{1,3}))?(?![0-9])"
+    r"(?<![A-Za-z])(?:(?P<body>SAC|ISO|IEC)\s*/?\s*)?TC\s*(?P<tc>\d{1,3})(?:\s*/\s*SC\s*(?P<sc>\d{1,3}))?(?![0-9])"
     r"|(?<![A-Za-z])(?:ISO/IEC\s*)?JTC\s*1(?:\s*/\s*SC\s*(?P<jsc>\d{1,3}))?(?![0-9])"
     r"|ITU-T\s+(?:SG\s*|Study\s+Group\s+)(?P<sg>\d{1,2})(?![0-9])"
 )

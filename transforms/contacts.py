@@ -47,6 +47,8 @@ _COMMENT_CUE = re.compile(r"意[见見]|反[馈饋]|[征徵]求|提交|登[录�
                           re.IGNORECASE)
 _FILE_EXT = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|ofd|zip|rar|7z|jpe?g|png)$", re.IGNORECASE)
 _TRIM = " \t:,.;、\"'“”"
+# A notice names a handful; a page that lists hundreds is not telling a commenter where to write.
+_MAX = 20
 
 
 def comments_to(text: str) -> dict[str, Any] | None:
@@ -73,6 +75,8 @@ def _emails(text: str) -> list[str]:
         address = f"{m.group('local').strip('.')}@{m.group('domain')}"
         if address.lower() not in (o.lower() for o in out):
             out.append(address)
+        if len(out) >= _MAX:
+            break
     return out
 
 
@@ -119,4 +123,6 @@ def _form_url(text: str) -> str | None:
 
 
 def _add(out: list[str], values: list[str]) -> None:
-    out.extend(v for v in values if v and v not in out)
+    for v in values:
+        if v and v not in out and len(out) < _MAX:
+            out.append(v)
