@@ -9,6 +9,8 @@ import re
 import unicodedata
 from typing import Any
 
+from transforms._text import lines_with
+
 # NFKC folds the full-width forms Chinese notices use (＠ ： （ ， ＃) to ASCII.
 _LOCAL = r"[A-Za-z0-9._%+\-]"
 _EMAIL = re.compile(
@@ -20,15 +22,18 @@ _EMAIL = re.compile(
 _HASH_NOTE = re.compile(r"#[^\n。]{0,10}(?:换成|替换为|改为|换为|replace)[^\n。]{0,4}@", re.IGNORECASE)
 _MAIL_LABEL = re.compile(r"(?:[邮郵][箱件]|e-?mail)[^\n。]{0,12}$", re.IGNORECASE)
 
+# The characters every label, address and link below contains (before folding): a line without one is skipped.
+_KEEP = re.compile(r"[传傳联聯电電手座址寄邮郵@＠#＃]|(?=[fFtTpPcCmMhHwWrR(\[])"
+                   r"(?i:fax|tel|phone|contact|mail|http|www\.|regulations\.gov|\(at\)|\[at\])")
 # One clause is what a label's value can run to.
 _CLAUSE = re.compile(r"[^\n。;]+")
 # Traditional forms too (聯系人, 電話, 郵箱): reposts on big5 gateways; spaces inside labels ("邮    编") too.
 _LABEL = re.compile(
-    r"(?P<fax>[传傳]\s*真|\bfax\b)"
+    r"(?=[传傳联聯电電手座通寄地邮郵ftpcmbeFTPCMBE])(?:(?P<fax>[传傳]\s*真|\bfax\b)"
     r"|(?P<phone>[联聯][系繫络絡](?:[电電][话話]|方式)|[电電]\s*[话話]|手[机機]|座机|\btel(?:ephone)?\b\.?|\bphone\b)"
     r"|(?P<contact>[联聯][系繫络絡]人|for\s+further\s+information\s+contact|contact\s+person)"
     r"|(?P<addr>(?:[通][讯訊信]|[邮郵]寄|[联聯][系繫络絡]|寄送)地址|寄至|地址|mailing\s+address|mail\s+to|by\s+mail)"
-    r"|(?P<zip>[邮郵]\s*政\s*[编編]\s*[码碼]|[邮郵]\s*[编編])|(?P<mail>[电電]子[邮郵][箱件]|[邮郵]\s*箱|e-?mail)",
+    r"|(?P<zip>[邮郵]\s*政\s*[编編]\s*[码碼]|[邮郵]\s*[编編])|(?P<mail>[电電]子[邮郵][箱件]|[邮郵]\s*箱|e-?mail))",
     re.IGNORECASE,
 )
 _PHONE = re.compile(
@@ -53,7 +58,7 @@ _MAX = 20
 
 def comments_to(text: str) -> dict[str, Any] | None:
     """Return where comments go ({emails, postal_address, contact, phones, form_url}), or None."""
-    folded = unicodedata.normalize("NFKC", text or "")
+    folded = _relevant_lines(text or "")
     found: dict[str, Any] = {"emails": _emails(folded), "postal_address": None, "contact": None,
                              "phones": [], "form_url": _form_url(folded)}
     contacts: list[str] = []
@@ -63,6 +68,12 @@ def comments_to(text: str) -> dict[str, Any] | None:
     if found["postal_address"] and (code := _ZIP_LABELLED.search(folded)) and code.group(1) not in found["postal_address"]:
         found["postal_address"] += f", {code.group(1)}"
     return found if any(found.values()) else None
+
+
+def _relevant_lines(text: str) -> str:
+    # Every rule reads within a line, so only lines with a label, an address sign or a link are folded
+    # and scanned: a 50 KB body is mostly prose that names nowhere.
+    return "\n".join(unicodedata.normalize("NFKC", line) for line in lines_with(text, _KEEP))
 
 
 def _emails(text: str) -> list[str]:
