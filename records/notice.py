@@ -34,7 +34,7 @@ class Notice:
     standard_numbers: list[str]
     standard_key: str | None
     comment_deadline: str | None
-    attachments: list[dict[str, str]]
+    attachments: list[dict[str, str | None]]  # {url, name, type, format}: transforms/attachments.py
     content_hash: str
     warnings: list[str] = field(default_factory=list)
     # Its detail page failed (body, attachments and a body-derived deadline are missing);

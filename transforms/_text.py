@@ -28,3 +28,18 @@ def outside_names(text: str) -> str:
     """Blank document names but keep their bracketed notes, e.g. 《X（征求意见稿）》 -> (征求意见稿)."""
     # A name's own words (智能合约实施规范, 管理规定) must not read as the notice's action or type.
     return _NAME.sub(lambda m: " " + " ".join(f"({p})" for p in _PAREN.findall(m.group(1))) + " ", text)
+
+
+def lines_with(text: str, cue: re.Pattern[str]) -> list[str]:
+    """Return the lines of `text` in which `cue` matches, in order (one regex scan, skipping the rest)."""
+    # A 50 KB body is mostly lines that cannot hold what a caller looks for: finding the few that
+    # can in one pass beats folding and matching every line.
+    out: list[str] = []
+    pos = 0
+    while (m := cue.search(text, pos)) is not None:
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        out.append(text[start:end])
+        pos = end + 1
+    return out

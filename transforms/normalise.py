@@ -9,6 +9,9 @@ from zoneinfo import ZoneInfo
 
 from records.items import FetchedItem
 from records.notice import Notice, content_hash, notice_id
+from transforms.attachments import describe
+from transforms.committees import committees, plan_numbers
+from transforms.contacts import comments_to
 from transforms.dates import closing_date, iso, parse_datetime
 from transforms.deadline import comment_deadline
 from transforms.understand import understand
@@ -50,7 +53,11 @@ def normalise(item: FetchedItem, source: SourceMeta, now: datetime) -> Notice:
     deadline = _deadline(item, summary, zone, published.date() if published else None,
                          consultation=facts["stage"] == "draft" or bool(_CONSULTATION.search(title)),
                          warnings=warnings)
-    attachments = [{"url": a.url, "name": a.name} for a in item.attachments]
+    # Type and format derive from url and name: hashing the pairs alone keeps stored notices' hashes.
+    pairs = [{"url": a.url, "name": a.name} for a in item.attachments]
+    publishes = facts["kind"] == "standard" and facts["stage"] in ("published", "effective")
+    attachments = [describe(a.url, a.name, publishes_standard=publishes) for a in item.attachments]
+    text = f"{title}\n{summary}\n{item.body}"
     return Notice(
         id=notice_id(source.id, item.url), source_id=source.id,
         issuer=source.issuer or item.issuer, jurisdiction=source.jurisdiction, url=item.url,
@@ -59,8 +66,10 @@ def normalise(item: FetchedItem, source: SourceMeta, now: datetime) -> Notice:
         kind=facts["kind"], stage=facts["stage"], level=facts["level"],
         standard_numbers=list(facts["standard_numbers"]), standard_key=facts.get("standard_key"),
         comment_deadline=deadline.isoformat() if deadline else None, attachments=attachments,
-        content_hash=content_hash(title, summary, item.body, attachments, item.published, deadline),
+        content_hash=content_hash(title, summary, item.body, pairs, item.published, deadline),
         warnings=warnings, detail_pending=item.detail_failed,
+        comments_to=comments_to(f"{summary}\n{item.body}"), committees=committees(text),
+        plan_numbers=plan_numbers(text),
     )
 
 

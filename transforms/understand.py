@@ -5,6 +5,7 @@ import re
 from typing import Any, Mapping
 
 from transforms.classify import classify
+from transforms.committees import committees, plan_numbers
 from transforms.deadline import comment_deadline
 from transforms.lifecycle import standard_key
 
@@ -32,6 +33,8 @@ def understand(title: str, summary: str = "", url: str | None = None, jurisdicti
     result["standard_key"] = standard_key(title or "", result["standard_numbers"], summary)
     deadline = comment_deadline(f"{title or ''}\n{summary}")
     result["comment_deadline"] = deadline.isoformat() if deadline else None
+    result["committees"] = committees(f"{title or ''}\n{summary}")
+    result["plan_numbers"] = plan_numbers(f"{title or ''}\n{summary}")
     return result
 
 

@@ -27,7 +27,8 @@ SOURCES = {s.id: s for s in load_catalog()}
 CASES = sorted(p.parent.name for p in FIXTURES.glob("*/expected.json"))
 EXPECTED = {c: json.loads((FIXTURES / c / "expected.json").read_text(encoding="utf-8")) for c in CASES}
 FIELDS = ("url", "title", "lang", "summary", "published_at", "issuer", "blockchain", "kind", "stage", "level",
-          "standard_numbers", "standard_key", "comment_deadline", "attachments")
+          "standard_numbers", "standard_key", "comment_deadline", "attachments", "comments_to", "committees",
+          "plan_numbers")
 WRONG = {
     ("federal-register", 1): "a proposed rule (the OCC 'is proposing to amend its regulations') is policy; "
                              "classified other",
