@@ -29,4 +29,4 @@ if ! have_jdk21; then
 fi
 command -v faketime >/dev/null || apt_install faketime
 command -v chromium >/dev/null || apt_install chromium
-[ -d /usr/share/fonts/opentype/noto ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || apt_install fonts-noto-cjk
+[ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || apt_install fonts-noto-cjk
