@@ -8,10 +8,10 @@ page's button; the next dispatch sends that address nothing.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
+from playwright import sync_api as playwright
 
 from alerts import subscriptions as subs
 from alerts.dispatch import dispatch
@@ -19,17 +19,13 @@ from connectors import store
 from tests.connectors.test_store import make_notice
 from tests.web_server import WebServer
 
-playwright = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = "/usr/bin/chromium"  # Debian's package (infra/prerequisites.sh); never `playwright install`
 # CI runs as root (no sandbox there); nothing may phone home or update itself during a test.
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
 KNOWN = ["miit-yjzj"]
 FIRST = make_notice("https://www.miit.gov.cn/e1.html", "关于公开征求《区块链 跨链互操作技术要求》国家标准（征求意见稿）意见的通知")
 LATER = make_notice("https://www.miit.gov.cn/e2.html", "关于公开征求《区块链 隐私计算技术要求》国家标准（征求意见稿）意见的通知")
-
-pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None,
-                                reason="needs Debian's chromium (infra/prerequisites.sh installs it)")
 
 
 @pytest.fixture
@@ -96,6 +92,7 @@ def test_subscriber_switches_to_daily_then_unsubscribes_in_a_browser(es, smtp, w
     assert (subs.get(es, mine.id).mode, subs.get(es, mine.id).digest_hour) == ("daily", 18)
     page.screenshot(path=str(tmp_path / "manage.png"), full_page=True)
     assert glyphs_differ(page, "区块链摘要")
+    assert not glyphs_differ(page, "区区")  # the comparison does see two identical pictures
 
     page.get_by_role("link", name="退订…").click()
     page.wait_for_url(re.compile(r"/u/"))
