@@ -1,6 +1,7 @@
 """Email delivery over SMTP (configuration from the environment; the password is never logged)."""
 from __future__ import annotations
 
+import logging
 import os
 import re
 import smtplib
@@ -15,6 +16,7 @@ from alerts.render import Email
 from records.settings import setting
 
 # One address, no display name: anything else (a CR/LF, a second address) could add headers.
+log = logging.getLogger(__name__)
 _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
 
 
@@ -47,6 +49,9 @@ def send(to: str, message: Email) -> str:
     """Send one alert and return its Message-ID; raise DeliveryError (one line, no secrets)."""
     cfg = _settings()
     msg = build(to, message, cfg["sender"])
+    if "List-Unsubscribe" not in msg:
+        log.error("REGWATCH_LINK_KEY is not set: e-mail for %s goes without its manage and unsubscribe "
+                  "links (see README, Configuration)", msg["X-Regwatch-Subscription"])
     try:
         with smtplib.SMTP(cfg["host"], int(cfg["port"]), timeout=30) as smtp:
             if cfg["starttls"] in ("1", "true", "yes"):

@@ -70,7 +70,11 @@ def candidates(es: Elasticsearch, query: dict[str, Any], page: int = 1000) -> li
 
 def match(es: Elasticsearch, notices: Sequence[Notice],
           subscriptions: Sequence[Subscription]) -> dict[str, list[str]]:
-    """Return subscription id -> ids of the given notices it matches (in the given order)."""
+    """Return subscription id -> ids of the given notices it matches (in the given order).
+
+    A paused subscription matches nothing: every path (instant, digest, reminders) comes here.
+    """
+    subscriptions = [s for s in subscriptions if not s.paused]
     if not notices or not subscriptions:
         return {}
     facets = _Facets(list({n.id: n for n in notices}.values()))

@@ -9,6 +9,7 @@ from typing import Sequence
 
 import jinja2
 
+from alerts import links
 from alerts.subscriptions import Subscription
 from records.notice import Notice
 
@@ -75,12 +76,12 @@ def message_key(*parts: object) -> str:
 def email(notice: Notice, subscription: Subscription, thread: str | None = None, *,
           days_left: int | None = None) -> Email:
     """Render one alert (or a deadline reminder) as a multipart email, threaded under `thread`."""
+    found, headers = _self_service(subscription)
     context = {"notice": notice, "subscription": subscription, "summary": notice.summary[:600],
-               "stage_label": STAGE_LABELS.get(notice.stage, "Notice"),
+               "stage_label": STAGE_LABELS.get(notice.stage, "Notice"), "links": found,
                "reminder": headline(notice, days_left) if days_left is not None else None}
     subject = f"[regwatch] {headline(notice, days_left)}: {one_line(notice.title, 150)}"
-    headers = [("List-Unsubscribe", f"<mailto:unsubscribe@regwatch.invalid?subject={subscription.id}>"),
-               ("X-Regwatch-Subscription", subscription.id), ("X-Regwatch-Notice", notice.id)]
+    headers += [("X-Regwatch-Subscription", subscription.id), ("X-Regwatch-Notice", notice.id)]
     if thread:
         headers += [("In-Reply-To", thread), ("References", thread)]
     kind = "alert" if days_left is None else f"reminder:{notice.comment_deadline}"
@@ -91,14 +92,27 @@ def email(notice: Notice, subscription: Subscription, thread: str | None = None,
 
 def email_batch(batch: Batch, subscription: Subscription) -> Email:
     """Render a flood summary or a digest as one email, its notices grouped by stage."""
-    context = {"batch": batch, "groups": by_stage(batch.notices), "subscription": subscription}
+    found, headers = _self_service(subscription)
+    context = {"batch": batch, "groups": by_stage(batch.notices), "subscription": subscription,
+               "links": found}
     return Email(subject=f"[regwatch] {one_line(batch.title, 150)}",
                  text=_ENV.get_template("batch.txt").render(context),
                  html=_ENV.get_template("batch.html").render(context),
-                 headers=(("List-Unsubscribe",
-                           f"<mailto:unsubscribe@regwatch.invalid?subject={subscription.id}>"),
-                          ("X-Regwatch-Subscription", subscription.id)),
+                 headers=(*headers, ("X-Regwatch-Subscription", subscription.id)),
                  message_key=message_key(subscription.id, batch.key))
+
+
+def _self_service(subscription: Subscription) -> tuple[links.Links | None, list[tuple[str, str]]]:
+    """The subscription's signed links and the RFC 8058 one-click unsubscribe headers.
+
+    The one setting rendering reads (REGWATCH_LINK_KEY and REGWATCH_PUBLIC_URL): without a key,
+    no links and no List-Unsubscribe, and email.send says so once per message.
+    """
+    found = links.for_subscription(subscription.id)
+    if found is None:
+        return None, []
+    return found, [("List-Unsubscribe", f"<{found.unsubscribe}>"),
+                   ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
 
 
 def console(notice: Notice, subscription: Subscription, thread: str | None = None, *,

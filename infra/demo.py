@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import mailbox
+import os
+import secrets
 import sys
 import time
 from datetime import datetime, timezone
@@ -50,9 +52,23 @@ def _services(schedule: str, live: bool = False) -> tuple[Stack, ReplayServer | 
     env = {"ES_URL": node.url, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
            "SMTP_FROM": "regwatch@localhost", "REGWATCH_REPLAY": replay.base if replay else "",
            "REGWATCH_POLL_SCHEDULE": schedule, "REGWATCH_OPS_EMAIL": "operators@example.org",
-           "AIRFLOW_CONN_REGWATCH_SMTP": f"smtp://127.0.0.1:{smtp_port}"}
+           "AIRFLOW_CONN_REGWATCH_SMTP": f"smtp://127.0.0.1:{smtp_port}",
+           "REGWATCH_LINK_KEY": _link_key()}
     port = int(positive("REGWATCH_AIRFLOW_PORT"))
     return Stack(AIRFLOW_HOME, port=port, env=env), replay, smtp
+
+
+def _link_key() -> str:
+    """The demo's link key: the environment's, else one made once and kept in .data (so the
+    links in the demo's earlier e-mails keep working)."""
+    given = os.environ.get("REGWATCH_LINK_KEY")
+    if given:
+        return given
+    path = DATA / "link.key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def _mail_count() -> int:

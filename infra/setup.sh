@@ -48,4 +48,8 @@ if [ -n "${SMTP_HOST:-}" ]; then
     "$SMTP_HOST" "${SMTP_PORT:-null}" "${SMTP_USER:-}" "${SMTP_PASSWORD:-}" "${SMTP_FROM:-}" \
     "${SMTP_STARTTLS:-}")"
 fi
+if [ -n "${REGWATCH_LINK_KEY:-}" ]; then
+  add_connection regwatch_links "$(printf '{"conn_type":"generic","password":"%s","extra":{"public_url":"%s"}}' \
+    "$REGWATCH_LINK_KEY" "${REGWATCH_PUBLIC_URL:-}")"
+fi
 echo "setup: done"

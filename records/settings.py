@@ -28,6 +28,8 @@ DEFAULTS: dict[str, str] = {
     # Longer than one send with its retries; a claim older than this is its dispatcher's no more.
     "REGWATCH_CLAIM_LEASE_SECONDS": "600",
     "REGWATCH_RETRY_DELAY_SECONDS": "30",
+    # Where subscribers reach the web app (`regwatch serve`): the base of the links in e-mails.
+    "REGWATCH_PUBLIC_URL": "http://127.0.0.1:8000",
     "REGWATCH_REPLAY_PORT": "8765",
     "REGWATCH_MAILBOX_PORT": "8025",
     "REGWATCH_AIRFLOW_PORT": "8080",

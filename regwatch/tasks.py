@@ -26,6 +26,8 @@ CONNECTIONS = {
                                 "SMTP_FROM": c.extra_dejson.get("from_email")},
     "regwatch_slack": lambda c: {"SLACK_BOT_TOKEN": c.password,
                                  "SLACK_API_URL": c.extra_dejson.get("base_url")},
+    "regwatch_links": lambda c: {"REGWATCH_LINK_KEY": c.password,
+                                 "REGWATCH_PUBLIC_URL": c.extra_dejson.get("public_url")},
 }
 
 log = logging.getLogger(__name__)

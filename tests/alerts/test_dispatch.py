@@ -20,7 +20,8 @@ def subscribe(es, target: str = "analyst@example.org", **filters) -> subs.Subscr
     return sub
 
 
-def test_matching_delivers_once_across_reruns(es, smtp) -> None:
+def test_matching_delivers_once_across_reruns(es, smtp, monkeypatch) -> None:
+    monkeypatch.setenv("REGWATCH_LINK_KEY", "k" * 32)
     store.upsert_notices(es, [DRAFT, OTHER])
     subscribe(es)
     first = dispatch(es, [DRAFT.id, OTHER.id])
@@ -31,7 +32,8 @@ def test_matching_delivers_once_across_reruns(es, smtp) -> None:
     plain = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert DRAFT.url in plain and DRAFT.url in html
-    assert "List-Unsubscribe" in message
+    assert message["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/u/sub-")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     again = dispatch(es, [DRAFT.id, OTHER.id])
     assert not again.sent and len(again.skipped) == 1 and len(smtp.messages) == 1
 

@@ -14,7 +14,9 @@ NOTICE = replace(make_notice("https://www.miit.gov.cn/a.html",
                  attachments=[{"url": "https://www.miit.gov.cn/f.pdf", "name": "征求意见稿.pdf"}])
 
 
-def test_email_carries_the_facts_in_both_parts() -> None:
+def test_email_carries_the_facts_in_both_parts(monkeypatch) -> None:
+    monkeypatch.setenv("REGWATCH_LINK_KEY", "k" * 32)
+    monkeypatch.setenv("REGWATCH_PUBLIC_URL", "https://regwatch.example.org")
     mail = render.email(NOTICE, SUB)
     assert mail.subject == ("[regwatch] Draft for comment: 关于公开征求《区块链 跨链互操作技术要求》"
                             "国家标准（征求意见稿）意见的通知")
@@ -22,7 +24,7 @@ def test_email_carries_the_facts_in_both_parts() -> None:
         for fact in ("GB/T 42752-2023", "2026-12-20", "https://www.miit.gov.cn/a.html", "征求意见稿.pdf",
                      "sub-1"):
             assert fact in part
-    assert dict(mail.headers)["List-Unsubscribe"].startswith("<mailto:")
+    assert dict(mail.headers)["List-Unsubscribe"].startswith("<https://regwatch.example.org/u/sub-1.")
 
 
 def test_publisher_markup_is_inert_in_html_and_headers() -> None:

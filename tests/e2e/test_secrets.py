@@ -1,4 +1,4 @@
-"""Secrets (Slack token, SMTP password, Elasticsearch API key and password) never appear in output,
+"""Secrets (Slack token, SMTP password, link key, Elasticsearch API key and password) never appear in output,
 logs or the index; regwatch works with an API key limited to its own indices."""
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from tests.slack_server import SlackServer
 TOKEN = "xoxb-4242-secret-token-do-not-log"
 SMTP_PASSWORD = "smtp-Pa55-do-not-log"
 ES_PASSWORD = "es-Pa55word-do-not-log"
+LINK_KEY = "link-key-0123456789-do-not-log"
 BIN = Path(sys.executable).with_name("regwatch")
 # What an operator grants regwatch's API key: its own indices and templates, nothing else.
 WRITER = {"cluster": ["monitor", "manage_index_templates"],
@@ -69,7 +70,7 @@ def test_secrets_stay_out_of_output_logs_and_index(secured, replay, two_publishe
     key = api_key(secured, "regwatch-secrets", WRITER)
     env = {**os.environ, "ES_URL": secured.url, "ES_API_KEY": key["encoded"],
            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port), "SMTP_USER": "regwatch",
-           "SMTP_PASSWORD": SMTP_PASSWORD, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.base_url,
+           "SMTP_PASSWORD": SMTP_PASSWORD, "REGWATCH_LINK_KEY": LINK_KEY, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.base_url,
            "REGWATCH_CATALOG": str(two_publishers)}
     outputs = []
     try:
@@ -100,7 +101,7 @@ def test_secrets_stay_out_of_output_logs_and_index(secured, replay, two_publishe
         smtp.stop()
         slack.stop()
     logs = "".join(p.read_text(errors="replace") for p in (secured.dir / "logs").glob("*.log"))
-    for secret in (TOKEN, SMTP_PASSWORD, ES_PASSWORD, key["encoded"], key["api_key"]):
+    for secret in (TOKEN, SMTP_PASSWORD, ES_PASSWORD, LINK_KEY, key["encoded"], key["api_key"]):
         for where, text in (("command output", "".join(outputs)), ("index", indexed),
                             ("Elasticsearch logs", logs)):
             assert secret not in text, f"{secret} leaked into {where}"
