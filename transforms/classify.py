@@ -8,7 +8,7 @@ from typing import Any
 from transforms._text import fold, names, outside_names
 from transforms.lang import detect_lang
 from transforms.numbers import extract_standard_numbers
-from transforms.relevance import is_blockchain
+from transforms.relevance import LEXICON, is_blockchain
 
 # ---- kind -------------------------------------------------------------------------------------
 # A level word, a standard-setting project, or a 报批 notice makes a Chinese title a standard one.
@@ -17,6 +17,18 @@ _STD_ZH = re.compile(
     r"国家标准(?![化体])|行业标准(?!化)|地方标准|团体标准|国际标准|企业标准|强制性标准|推荐性标准"
     r"|标准化指导性技术文件|标准(?:制修订|制定|修订|项目|计划|立项|草案|报批)|报批公示|(?:制修订|立项)(?:计划|项目)"
 )
+# A title whose subject is a standard and whose verb is an event: "重庆区块链标准将于3月1日起正式实施",
+# "数字藏品首份标准发布", "金融行业区块链标准来了". 标准化/标准体系 name work and policy, not a standard.
+_STD_EVENT = re.compile(
+    r"标准(?![化体])[^，,。；;、\s]{0,10}?(?:发布|出台|获批|立项|征求意见|来了|实施(?!意见|方案|细则|办法|规范|指南))"
+)
+# Explainers and Q&A pages ("…是什么", "…的基本常识") announce nothing, whatever they name.
+_EXPLAINER = re.compile(r"是什么|什么是|基本常识|的概念|怎么")
+# A title that ends as a regulation is one, even when it governs standards ("国家标准管理办法").
+_POLICY_END = re.compile(r"(?:管理办法|暂行办法|实施办法|管理规定|暂行规定|条例|实施细则)(?:\([^()]*\))?\W*$")
+# Notices that are neither standards nor policy although they are 通知/公告/公示: jobs, surveys, awards,
+# training courses, statistics returns.
+_OTHER_ZH = re.compile(r"招聘|问卷|满意度|评选|推荐结果|培训班|统计调查")
 _STD_EN = re.compile(
     r"\bstandards?\b(?!\s+Chartered)|\bRecommendation\b|\btechnical specification\b|\btechnical report\b", re.IGNORECASE
 )
@@ -25,9 +37,11 @@ _STD_EU = re.compile(r"\b(?:RTS|ITS)\b")
 _POLICY_ZH = re.compile(
     r"(?:实施|指导|若干|工作)意见|管理办法|暂行办法|实施办法|管理规定|暂行规定|条例|细则|指引|备案|政策|规划"
     r"|行动计划|实施方案|工作方案|工作要点|标准体系建设指南|法律|决定|监管规则"
+    # A national technical committee's own affairs (换届, 筹建, 秘书处调整) are administration, not a standard.
+    r"|关于(?:筹建)?全国[^《》]{2,40}?标准化技术委员会"
 )
 _POLICY_WEAK = re.compile(
-    r"通知|公告|通告|意见|办法|方案|措施|试点|申报|风险提示|公开征求|咨询|(?:监管|管理)制度"
+    r"通知|公告|通告|意见|办法|方案|措施|试点|申报|风险提示|提醒|警示|通函|公开征求|咨询|(?:监管|管理)制度"
     r"|\bguidance\b|\bguidelines?\b|\brules?\b|\brulemaking\b|\bregulations?\b|\bregulatory\b|\bconsult"
     r"|\bpublic comment|\brequest for (?:comment|information)|\bstatement\b|\bcircular\b|\bdirective\b"
     r"|\bframework\b|\bpolicy\b|\bact\b|\blaw\b|\bsupervisory\b|\bsanctions?\b|\bwarning\b|\badvisory\b",
@@ -63,7 +77,12 @@ _NUMBER_STAGE = (
 )
 
 # ---- level ------------------------------------------------------------------------------------
-_LEVEL_ZH = re.compile(r"(国际标准)|(国家标准(?![化体])|强制性标准|推荐性标准)|(行业标准)|(地方标准)|(团体标准)")
+_LEVEL_ZH = re.compile(
+    r"(国际标准)|(国家标准(?![化体])|强制性标准|推荐性标准)|(行业(?:[^，,。！!\s标]{0,6})标准(?![化体]))|(地方标准)|(团体标准)"
+)
+# A province or city named at the start of the title or before 市/省 (lexicon.yaml: local_places).
+_PLACES = "|".join(map(re.escape, LEXICON["local_places"]))
+_LOCAL_PLACE = re.compile(rf"^\W*(?:{_PLACES})|(?:{_PLACES})[市省]")
 _LEVEL_ORDER = ("international", "national", "industry", "local", "group")
 _INTL_TEXT = re.compile(
     r"\b(?:ISO|IEC|ITU|IEEE|ETSI|W3C|CEN|CENELEC|IETF|EU|European|MiCA|ESMA|EBA|EIOPA|ESAs|Basel|BCBS|IOSCO|FSB"
@@ -115,14 +134,21 @@ def classify(title: str, summary: str = "", jurisdiction: str | None = None,
 def _kind(title: str, has_title_number: bool, has_number: bool) -> str:
     action = outside_names(title)
     head = _doc_head(title)
+    if _EXPLAINER.search(action):
+        return "other"
+    if _POLICY_END.search(action):
+        return "policy"
     if has_title_number or _STD_ZH.search(title):
         return "standard"
     if _POLICY_ZH.search(action) or (head and _HEAD_POLICY.search(head)):
         return "policy"
-    if (head and _HEAD_STD.search(head)) or _STD_EN.search(action) or _STD_EU.search(action):
+    if (head and _HEAD_STD.search(head)) or _STD_EVENT.search(action) or _STD_EN.search(action) \
+            or _STD_EU.search(action):
         return "standard"
     if has_number and _stage_of(action) in ("published", "plan", "effective"):
         return "standard"  # "关于发布…的公告" whose summary lists the numbers
+    if _OTHER_ZH.search(action):
+        return "other"
     if _POLICY_WEAK.search(action):
         return "policy"
     return "other"
@@ -159,6 +185,8 @@ def _level(texts: tuple[str, str], numbers: tuple[list[str], list[str]], jurisdi
             return _number_level(own[0])
     if _INTL_TEXT.search(texts[0]):
         return "international"
+    if not default_level and _LOCAL_PLACE.search(texts[0]):
+        return "local"
     return default_level or _jurisdiction_level(jurisdiction)
 
 

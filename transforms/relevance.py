@@ -9,7 +9,7 @@ import yaml
 
 from transforms._text import fold, names
 
-_LEXICON: dict[str, Any] = yaml.safe_load(
+LEXICON: dict[str, Any] = yaml.safe_load(
     resources.files("transforms").joinpath("lexicon.yaml").read_text(encoding="utf-8")
 )
 
@@ -28,12 +28,12 @@ def _zh_pattern(terms: list[str]) -> str:
     return "|".join(map(re.escape, sorted({fold(t) for t in terms}, key=len, reverse=True)))
 
 
-_POS_ZH = re.compile(_zh_pattern(_LEXICON["positive"]["zh"]))
-_POS_EN = re.compile(_en_pattern(_LEXICON["positive"]["en"]), re.IGNORECASE)
-_POS_CASE = re.compile(_en_pattern(_LEXICON["positive"]["en_case_sensitive"]))
-_NEG_ZH = re.compile(_zh_pattern(_LEXICON["negative"]["zh"]))
-_NEG_EN = re.compile(_en_pattern(_LEXICON["negative"]["en"]), re.IGNORECASE)
-_LIST_TITLE = re.compile("|".join(_LEXICON["list_title"]), re.IGNORECASE)
+_POS_ZH = re.compile(_zh_pattern(LEXICON["positive"]["zh"]))
+_POS_EN = re.compile(_en_pattern(LEXICON["positive"]["en"]), re.IGNORECASE)
+_POS_CASE = re.compile(_en_pattern(LEXICON["positive"]["en_case_sensitive"]))
+_NEG_ZH = re.compile(_zh_pattern(LEXICON["negative"]["zh"]))
+_NEG_EN = re.compile(_en_pattern(LEXICON["negative"]["en"]), re.IGNORECASE)
+_LIST_TITLE = re.compile("|".join(LEXICON["list_title"]), re.IGNORECASE)
 _QUOTED = re.compile(r"“([^”]*)”|\"([^\"]*)\"")
 
 
