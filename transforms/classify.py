@@ -27,8 +27,8 @@ _EXPLAINER = re.compile(r"是什么|什么是|基本常识|的概念|怎么")
 # A title that ends as a regulation is one, even when it governs standards ("国家标准管理办法").
 _POLICY_END = re.compile(r"(?:管理办法|暂行办法|实施办法|管理规定|暂行规定|条例|实施细则)(?:\([^()]*\))?\W*$")
 # Notices that are neither standards nor policy although they are 通知/公告/公示: jobs, surveys, awards,
-# training courses, statistics returns.
-_OTHER_ZH = re.compile(r"招聘|问卷|满意度|评选|推荐结果|培训班|统计调查")
+# training courses, statistics returns; and news of an event that has just happened (…项目启动, …会召开).
+_OTHER_ZH = re.compile(r"招聘|问卷|满意度|评选|推荐结果|培训班|统计调查|(?:启动|召开|举行|开幕|闭幕|成立)\W*$")
 _STD_EN = re.compile(
     r"\bstandards?\b(?!\s+Chartered)|\bRecommendation\b|\btechnical specification\b|\btechnical report\b", re.IGNORECASE
 )
@@ -41,7 +41,7 @@ _POLICY_ZH = re.compile(
     r"|关于(?:筹建)?全国[^《》]{2,40}?标准化技术委员会"
 )
 _POLICY_WEAK = re.compile(
-    r"通知|公告|通告|意见|办法|方案|措施|试点|申报|风险提示|提醒|警示|通函|公开征求|咨询|(?:监管|管理)制度"
+    r"通知|公告|通告|意见|办法|方案|措施|试点|申报|风险提示|提醒|警示|通函|倡议|公开征求|咨询|(?:监管|管理)制度"
     r"|\bguidance\b|\bguidelines?\b|\brules?\b|\brulemaking\b|\bregulations?\b|\bregulatory\b|\bconsult"
     r"|\bpublic comment|\brequest for (?:comment|information)|\bstatement\b|\bcircular\b|\bdirective\b"
     r"|\bframework\b|\bpolicy\b|\bact\b|\blaw\b|\bsupervisory\b|\bsanctions?\b|\bwarning\b|\badvisory\b",
