@@ -23,9 +23,9 @@ _STD_EVENT = re.compile(
     r"标准(?![化体])[^，,。；;、\s]{0,10}?(?:发布|出台|获批|立项|征求意见|来了|实施(?!意见|方案|细则|办法|规范|指南))"
 )
 # Explainers and Q&A pages ("…是什么", "…的基本常识") announce nothing, whatever they name.
-_EXPLAINER = re.compile(r"是什么|什么是|基本常识|的概念|怎么")
+_EXPLAINER = re.compile(r"是什么|什么是|有哪些|基本常识|的概念|怎么")
 # A title that ends as a regulation is one, even when it governs standards ("国家标准管理办法").
-_POLICY_END = re.compile(r"(?:管理办法|暂行办法|实施办法|管理规定|暂行规定|条例|实施细则)(?:\([^()]*\))?\W*$")
+_POLICY_END = re.compile(r"(?:管理办法|暂行办法|实施办法|管理规定|暂行规定|的规定|条例|实施细则)(?:\([^()]*\))?\W*$")
 # Notices that are neither standards nor policy although they are 通知/公告/公示: jobs, surveys, awards,
 # training courses, statistics returns; and news of an event that has just happened (…项目启动, …会召开).
 _OTHER_ZH = re.compile(r"招聘|问卷|满意度|评选|推荐结果|培训班|统计调查|(?:启动|召开|举行|开幕|闭幕|成立)\W*$")
@@ -138,9 +138,13 @@ def _kind(title: str, has_title_number: bool, has_number: bool) -> str:
         return "other"
     if _POLICY_END.search(action):
         return "policy"
-    if has_title_number or _STD_ZH.search(title):
+    if has_title_number or _STD_ZH.search(action):
         return "standard"
-    if _POLICY_ZH.search(action) or (head and _HEAD_POLICY.search(head)):
+    if head and _HEAD_POLICY.search(head):
+        return "policy"  # 《国家标准管理办法》 names a level word but is a regulation
+    if _STD_ZH.search(title):
+        return "standard"
+    if _POLICY_ZH.search(action):
         return "policy"
     if (head and _HEAD_STD.search(head)) or _STD_EVENT.search(action) or _STD_EN.search(action) \
             or _STD_EU.search(action):
