@@ -41,7 +41,7 @@ _POLICY_ZH = re.compile(
     r"|关于(?:筹建)?全国[^《》]{2,40}?标准化技术委员会"
 )
 _POLICY_WEAK = re.compile(
-    r"通知|公告|通告|意见|办法|方案|措施|试点|申报|风险提示|提醒|警示|通函|倡议|公开征求|咨询|(?:监管|管理)制度"
+    r"通知|公告|通告|意见|办法|方案|措施|试点|申报|风险提示|提醒|警示|通函|倡议|起(?:正式)?(?:实施|施行)|公开征求|咨询|(?:监管|管理)制度"
     r"|\bguidance\b|\bguidelines?\b|\brules?\b|\brulemaking\b|\bregulations?\b|\bregulatory\b|\bconsult"
     r"|\bpublic comment|\brequest for (?:comment|information)|\bstatement\b|\bcircular\b|\bdirective\b"
     r"|\bframework\b|\bpolicy\b|\bact\b|\blaw\b|\bsupervisory\b|\bsanctions?\b|\bwarning\b|\badvisory\b",
