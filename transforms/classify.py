@@ -48,7 +48,8 @@ _POLICY_WEAK = re.compile(
     r"|\bpublic comment|\brequest for (?:comment|information)|\bstatement\b|\bcircular\b|\bdirective\b"
     r"|\bframework\b|\bpolicy\b|\bact\b|\blaw\b|\bsupervisory\b|\bsanctions?\b|\bwarning\b|\badvisor(?:y|ies)\b"
     # A regulator deciding on a filing, or proposing, withdrawing or funding, acts as policy maker.
-    r"|\brejects?\b|\bblocks\b|\bturns? down\b|\bproposals?\b|\bproposed\b|\bwithdraws?\b|\brescinds?\b"
+    r"|\brejects?\b|(?-i:\b[A-Z]{2,6}\b) blocks\b|\bturns? down\b|\bproposals?\b|\bproposed\b|\bwithdraws?\b"
+    r"|\brescinds?\b"
     r"|\bfunding availability\b|\bfunding opportunit|\bmanual\b|\bbulletin\b",
     re.IGNORECASE,
 )
