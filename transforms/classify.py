@@ -69,7 +69,7 @@ _HEAD_STD = re.compile(
 # ---- stage (first rule to match wins; plan and draft outrank 发布 in "发布…计划/征求意见稿") -----
 _STAGES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("withdrawn", re.compile(r"废止|作废|撤销|废除|\bwithdr[ae]wn?\b|\bwithdraws?\b|\bwithdrawal\b"
-                             r"|\bretired?\b|\bsuperseded\b", re.IGNORECASE)),
+                             r"|\bretire[sd]?\b|\bsuperseded\b", re.IGNORECASE)),
     ("plan", re.compile(r"立项|计划|项目申报|申报.{0,10}项目|征集.{0,8}(?:项目|提案)|\bnew work item|(?-i:\bNWIP\b|\bPAR\b)"
                         r"|\bproject (?:approved|approval|proposal)|\bpreliminary work item|\bapproved for development"
                         # English news of a standard still to be made: "China to Establish ... Standards".
