@@ -30,8 +30,24 @@ _POLICY_END = re.compile(r"(?:管理办法|暂行办法|实施办法|管理规�
 # training courses, statistics returns; and news of an event that has just happened (…项目启动, …会召开).
 _OTHER_ZH = re.compile(r"招聘|问卷|满意度|评选|推荐结果|培训班|统计调查|(?:启动|召开|举行|开幕|闭幕|成立)\W*$")
 _STD_EN = re.compile(
-    r"\bstandards?\b(?!\s+Chartered)|\bRecommendation\b|\btechnical specification\b|\btechnical report\b", re.IGNORECASE
+    r"\bstandards?\b(?!\s+(?:Chartered|General Ledger|committees?|bod(?:y|ies)|organi[sz]ations?|institutes?"
+    r"|administration|agency|association|board|council|development organi[sz]ation))"
+    r"|\bRecommendation\b|\btechnical specification\b|\btechnical report\b|\bWorking Draft\b|\bInternet-Draft\b"
+    r"|\bdraft-[a-z0-9]+-[a-z0-9-]+\b|(?-i:\bFIPS\b|\bFPWD\b)|\b(?:national|technical|industry) norms?\b"
+    # A standards body releasing its own reports or specifications ("ETSI ... releases first Reports").
+    r"|(?-i:\b(?:ISO|IEC|ITU(?:-T)?|IEEE|ETSI|W3C|IETF|CEN|CENELEC|NIST)\b).{0,60}\b(?:reports?|specifications?)\b",
+    re.IGNORECASE,
 )
+# A review of how standards are implemented (FATF's "Targeted Update on Implementation of the FATF Standards") is
+# about policy, not a standard.
+_STD_REVIEW = re.compile(
+    r"\b(?:implementation|review|update|compliance|application)\s+(?:of|on|with)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}"
+    r"standards?\b", re.IGNORECASE,
+)
+# Titles announcing a meeting are other even when they name an Act ("Sunshine Act Meetings").
+_EVENT_EN = re.compile(r"\b(?:meetings?|hearings?|roundtables?|webinars?|workshops?)\b", re.IGNORECASE)
+# "Standardisation system" is the English of 标准体系: a policy, as 标准体系建设指南 is.
+_STD_SYSTEM_EN = re.compile(r"\bstandardi[sz]ation system\b|\bstandards? system\b", re.IGNORECASE)
 # EU Level-2 acts: Regulatory / Implementing Technical Standards, capitals only ("its" is a word).
 _STD_EU = re.compile(r"\b(?:RTS|ITS)\b")
 _POLICY_ZH = re.compile(
@@ -44,8 +60,17 @@ _POLICY_WEAK = re.compile(
     r"通知|公告|通告|意见|办法|方案|措施|试点|申报|风险提示|提醒|警示|通函|倡议|起(?:正式)?(?:实施|施行)|公开征求|咨询|(?:监管|管理)制度"
     r"|\bguidance\b|\bguidelines?\b|\brules?\b|\brulemaking\b|\bregulations?\b|\bregulatory\b|\bconsult"
     r"|\bpublic comment|\brequest for (?:comment|information)|\bstatement\b|\bcircular\b|\bdirective\b"
-    r"|\bframework\b|\bpolicy\b|\bact\b|\blaw\b|\bsupervisory\b|\bsanctions?\b|\bwarning\b|\badvisory\b",
+    r"|\bframework\b|\bpolicy\b|\bact\b|\blaw\b|\bsupervisory\b|\bsanctions?\b|\bwarning\b|\badvisor(?:y|ies)\b"
+    # A regulator deciding on a filing, or proposing, withdrawing or funding, acts as policy maker.
+    r"|\brejects?\b|(?-i:\b[A-Z]{2,6}\b) blocks\b|\bturns? down\b|\bproposals?\b|\bproposed\b|\bwithdraws?\b"
+    r"|\brescinds?\b"
+    r"|\bfunding availability\b|\bfunding opportunit|\bmanual\b|\bbulletin\b",
     re.IGNORECASE,
+)
+# A Federal Register abstract says what a bare title ("Crypto-Asset Safekeeping by National Banks") does not.
+_RULEMAKING = re.compile(
+    r"\bpropos(?:es|ing) to (?:amend|adopt|revise|establish|issue|rescind)\b|\bproposed rule(?:making)?\b"
+    r"|\bfinal rule\b|\brulemaking\b", re.IGNORECASE,
 )
 # The last word of a 《name》 says what the document is.
 _HEAD_POLICY = re.compile(
@@ -58,18 +83,28 @@ _HEAD_STD = re.compile(
 # ---- stage (first rule to match wins; plan and draft outrank 发布 in "发布…计划/征求意见稿") -----
 _STAGES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("withdrawn", re.compile(r"废止|作废|撤销|废除|\bwithdr[ae]wn?\b|\bwithdraws?\b|\bwithdrawal\b"
-                             r"|\bretired?\b|\bsuperseded\b", re.IGNORECASE)),
+                             r"|\bretire[sd]?\b|\bsuperseded\b", re.IGNORECASE)),
     ("plan", re.compile(r"立项|计划|项目申报|申报.{0,10}项目|征集.{0,8}(?:项目|提案)|\bnew work item|(?-i:\bNWIP\b|\bPAR\b)"
-                        r"|\bproject (?:approved|approval|proposal)|\bpreliminary work item", re.IGNORECASE)),
+                        r"|\bproject (?:approved|approval|proposal)|\bpreliminary work item|\bapproved for development"
+                        # English news of a standard still to be made: "China to Establish ... Standards".
+                        r"|\bworks? on\b|\bworking on\b|\blooking to (?:create|develop|establish)"
+                        r"|\bto (?:establish|create|develop|formulate|set up)\b|\bwill (?:create|establish|develop|formulate)\b",
+                        re.IGNORECASE)),
     ("draft", re.compile(r"征求[^。]{0,30}?意见|意见征集|征集意见|送审稿|报批稿|报批|审查会|审定会|草案|\bdraft\b|(?-i:\bF?DIS\b)"
                          r"|\bcomments? (?:invited|due|requested|sought)|\bpublic comment|\bconsult"
-                         r"|\bcandidate recommendation\b|\bpublic review\b|\bballot\b|\bfor comment", re.IGNORECASE)),
+                         r"|\bcandidate (?:recommendation|standard)s?\b|\bpublic review\b|\bballot\b|\bfor comment"
+                         r"|(?-i:\bF?pr(?:EN|CEN)\b|\bFPWD\b)|\bunder (?:study|development)\b|\bin preparation\b",
+                         re.IGNORECASE)),
     ("published", re.compile(r"发布|批准|获批|公布|出台|\bpublish(?:ed|es)?\b|\bpublication\b|\breleas(?:ed|es)\b"
-                             r"|\bapprov(?:ed|es)\b|\badopt(?:ed|s)\b|\bissu(?:ed|es)\b", re.IGNORECASE)),
+                             r"|\bapprov(?:ed|es)\b|\badopt(?:ed|s)\b|\bissu(?:ed|es|ance)\b|\bfinali[sz](?:ed|es)\b"
+                             r"|\b(?:now|is) available\b", re.IGNORECASE)),
     ("effective", re.compile(r"实施(?!意见|方案|细则|办法|规范|指南)|施行|生效|\beffective (?:from|on|date|today)"
                              r"|\bbecomes? effective\b|\btakes? effect\b|\b(?:comes?|enters?|entered|came) into "
                              r"(?:force|effect)|\bin force\b|\bappl(?:y|ies|icable) from\b", re.IGNORECASE)),
 )
+# NIST keeps withdrawn drafts online under their draft title; the page says the draft "has been withdrawn".
+_WITHDRAWN_NOTE = re.compile(r"\b(?:has been|was|is|were) withdrawn\b|\bwithdrawn draft\b|\bwithdrawal date\b",
+                             re.IGNORECASE)
 # ISO-style stage prefixes inside a number: "ISO/IEC DIS 24643" is a draft, "AWI" a new project.
 _NUMBER_STAGE = (
     ("draft", re.compile(r"\b(?:DIS|FDIS|CD|WD|DTS|DTR|PRF)\b")),
@@ -87,6 +122,8 @@ _LEVEL_ORDER = ("international", "national", "industry", "local", "group")
 _INTL_TEXT = re.compile(
     r"\b(?:ISO|IEC|ITU|IEEE|ETSI|W3C|CEN|CENELEC|IETF|EU|European|MiCA|ESMA|EBA|EIOPA|ESAs|Basel|BCBS|IOSCO|FSB"
     r"|FATF|BIS|CPMI)\b"
+    # Maturity names of W3C and IETF documents, whose titles often omit the body's name.
+    r"|\b(?:Candidate|Proposed) Recommendation\b|\bWorking Draft\b|\bFPWD\b|\bInternet-Draft\b|\bdraft-[a-z0-9]+-"
 )
 
 
@@ -108,17 +145,19 @@ class Classification:
 
 
 def classify(title: str, summary: str = "", jurisdiction: str | None = None,
-             default_level: str | None = None) -> Classification:
+             default_level: str | None = None, kind: str | None = None) -> Classification:
     """Classify one notice from its title, summary and (optionally) what its publisher is.
 
     ``default_level`` is the publisher's own fact (a catalogue hint): the level of a standard it
     lists when the notice names none, as a group-standards platform lists group standards.
+    ``kind`` is likewise the publisher's stated kind (a work programme lists only standards), so that
+    a standard's stage and level are read even when its title does not say "standard".
     """
     title_f, summary_f = fold(title or ""), fold(summary or "")
     title_numbers = extract_standard_numbers(title_f)
     summary_numbers = extract_standard_numbers(summary_f)
     numbers = tuple(dict.fromkeys(title_numbers + summary_numbers))
-    kind = _kind(title_f, bool(title_numbers), bool(numbers))
+    kind = kind or _kind(title_f, bool(title_numbers), bool(numbers), summary_f)
     standard = kind == "standard"
     return Classification(
         lang=detect_lang(title_f) if title_f.strip() else detect_lang(summary_f),
@@ -131,7 +170,7 @@ def classify(title: str, summary: str = "", jurisdiction: str | None = None,
     )
 
 
-def _kind(title: str, has_title_number: bool, has_number: bool) -> str:
+def _kind(title: str, has_title_number: bool, has_number: bool, summary: str = "") -> str:
     action = outside_names(title)
     head = _doc_head(title)
     if _EXPLAINER.search(action):
@@ -146,14 +185,16 @@ def _kind(title: str, has_title_number: bool, has_number: bool) -> str:
         return "standard"
     if _POLICY_ZH.search(action):
         return "policy"
+    if _STD_SYSTEM_EN.search(action) or _STD_REVIEW.search(action):
+        return "policy"
     if (head and _HEAD_STD.search(head)) or _STD_EVENT.search(action) or _STD_EN.search(action) \
             or _STD_EU.search(action):
         return "standard"
     if has_number and _stage_of(action) in ("published", "plan", "effective"):
         return "standard"  # "关于发布…的公告" whose summary lists the numbers
-    if _OTHER_ZH.search(action):
+    if _OTHER_ZH.search(action) or _EVENT_EN.search(action):
         return "other"
-    if _POLICY_WEAK.search(action):
+    if _POLICY_WEAK.search(action) or _RULEMAKING.search(summary):
         return "policy"
     return "other"
 
@@ -166,6 +207,8 @@ def _doc_head(title: str) -> str:
 def _stage(title: str, summary: str, numbers: tuple[str, ...]) -> str | None:
     # The title speaks for the notice; a summary often also mentions later stages (自…起实施).
     found = _stage_of(outside_names(title))
+    if found in (None, "draft") and _WITHDRAWN_NOTE.search(summary):
+        return "withdrawn"
     if found:
         return found
     for stage, pattern in _NUMBER_STAGE:
@@ -204,7 +247,7 @@ def _jurisdiction_level(jurisdiction: str | None) -> str:
 
 
 def _number_level(number: str) -> str | None:
-    if number.startswith(("ISO", "IEC", "ITU", "IEEE", "ETSI")):
+    if number.startswith(("ISO", "IEC", "ITU", "IEEE", "ETSI", "RFC", "W3C", "EN ", "CEN", "CLC", "CWA")):
         return "international"
     if number.startswith(("GB", "NIST", "FIPS", "FASB")):
         return "national"  # NIST, FIPS and FASB are US national bodies

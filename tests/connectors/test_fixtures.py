@@ -29,11 +29,6 @@ EXPECTED = {c: json.loads((FIXTURES / c / "expected.json").read_text(encoding="u
 FIELDS = ("url", "title", "lang", "summary", "published_at", "issuer", "blockchain", "kind", "stage", "level",
           "standard_numbers", "standard_key", "comment_deadline", "attachments")
 WRONG = {
-    ("federal-register", 1): "a proposed rule (the OCC 'is proposing to amend its regulations') is policy; "
-                             "classified other",
-    ("federal-register", 3): "'Sunshine Act Meetings' announces meetings (other); the word Act makes it policy",
-    **{(source_id, n): "ITU status 'Under study' is a draft Recommendation in preparation; no stage is inferred"
-       for source_id, n in (("itu-t-sg17", 2), ("itu-t-sg17", 3), ("itu-t-sg16", 2))},
 }
 
 
