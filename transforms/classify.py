@@ -48,6 +48,7 @@ _STD_REVIEW = re.compile(
 _EVENT_EN = re.compile(r"\b(?:meetings?|hearings?|roundtables?|webinars?|workshops?)\b", re.IGNORECASE)
 # "Standardisation system" is the English of 标准体系: a policy, as 标准体系建设指南 is.
 _STD_SYSTEM_EN = re.compile(r"\bstandardi[sz]ation system\b|\bstandards? system\b", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|[。！？]")
 # EU Level-2 acts: Regulatory / Implementing Technical Standards, capitals only ("its" is a word).
 _STD_EU = re.compile(r"\b(?:RTS|ITS)\b")
 _POLICY_ZH = re.compile(
@@ -196,7 +197,16 @@ def _kind(title: str, has_title_number: bool, has_number: bool, summary: str = "
         return "other"
     if _POLICY_WEAK.search(action) or _RULEMAKING.search(summary):
         return "policy"
+    if _headline_of_standards(summary):
+        return "standard"
     return "other"
+
+
+def _headline_of_standards(summary: str) -> bool:
+    # A headline with no cue of its own ("Getting big on blockchain") is told by its summary's first
+    # sentence: a standard named with what happened to it ("… has published its first standards").
+    first = _SENTENCE.split(summary, maxsplit=1)[0]
+    return bool((_STD_EN.search(first) or _STD_ZH.search(first)) and _stage_of(first))
 
 
 def _doc_head(title: str) -> str:
@@ -230,7 +240,8 @@ def _level(texts: tuple[str, str], numbers: tuple[list[str], list[str]], jurisdi
             return _LEVEL_ORDER[m.lastindex - 1]
         if own:
             return _number_level(own[0])
-    if _INTL_TEXT.search(texts[0]):
+    # The title names the body, or the summary opens with it ("ISO's new expert committee … has published").
+    if _INTL_TEXT.search(texts[0]) or _INTL_TEXT.match(texts[1].lstrip()):
         return "international"
     if not default_level and _LOCAL_PLACE.search(texts[0]):
         return "local"
