@@ -15,7 +15,9 @@ from transforms.relevance import LEXICON, is_blockchain
 # 国家标准化(管理委员会) and 标准体系(建设指南) name an agency and a policy, not a standard.
 _STD_ZH = re.compile(
     r"国家标准(?![化体])|行业标准(?!化)|地方标准|团体标准|国际标准|企业标准|强制性标准|推荐性标准"
-    r"|标准化指导性技术文件|标准(?:制修订|制定|修订|项目|计划|立项|草案|报批)|报批公示|(?:制修订|立项)(?:计划|项目)"
+    r"|标准化指导性技术文件|标准(?:制修订|制定|修订|研制|项目|计划|立项|草案|报批)|报批公示|(?:制修订|立项)(?:计划|项目)"
+    # 新国标 is how the press names a new national standard ("电动自行车新国标9月起实施").
+    r"|新国标"
 )
 # A title whose subject is a standard and whose verb is an event: "重庆区块链标准将于3月1日起正式实施",
 # "数字藏品首份标准发布", "金融行业区块链标准来了". 标准化/标准体系 name work and policy, not a standard.
@@ -48,6 +50,8 @@ _STD_REVIEW = re.compile(
 _EVENT_EN = re.compile(r"\b(?:meetings?|hearings?|roundtables?|webinars?|workshops?)\b", re.IGNORECASE)
 # "Standardisation system" is the English of 标准体系: a policy, as 标准体系建设指南 is.
 _STD_SYSTEM_EN = re.compile(r"\bstandardi[sz]ation system\b|\bstandards? system\b", re.IGNORECASE)
+# A title that is a file name ("…管理办法.docx", "…要求.docxVIP" on document sites) ends in its extension.
+_FILE_EXT = re.compile(r"\.(?:pdf|docx?|wps|ofd|xlsx?|zip|rar|txt)(?:VIP)?\s*$", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|[。！？]")
 # EU Level-2 acts: Regulatory / Implementing Technical Standards, capitals only ("its" is a word).
 _STD_EU = re.compile(r"\b(?:RTS|ITS)\b")
@@ -85,7 +89,7 @@ _HEAD_STD = re.compile(
 _STAGES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("withdrawn", re.compile(r"废止|作废|撤销|废除|\bwithdr[ae]wn?\b|\bwithdraws?\b|\bwithdrawal\b"
                              r"|\bretire[sd]?\b|\bsuperseded\b", re.IGNORECASE)),
-    ("plan", re.compile(r"立项|计划|项目申报|申报.{0,10}项目|征集.{0,8}(?:项目|提案)|\bnew work item|(?-i:\bNWIP\b|\bPAR\b)"
+    ("plan", re.compile(r"立项|计划|项目申报|申报.{0,10}项目|征集.{0,8}(?:项目|提案)|标准(?:研制|起草)(?!单位|组|说明)|\bnew work item|(?-i:\bNWIP\b|\bPAR\b)"
                         r"|\bproject (?:approved|approval|proposal)|\bpreliminary work item|\bapproved for development"
                         # English news of a standard still to be made: "China to Establish ... Standards".
                         r"|\bworks? on\b|\bworking on\b|\blooking to (?:create|develop|establish)"
@@ -114,7 +118,7 @@ _NUMBER_STAGE = (
 
 # ---- level ------------------------------------------------------------------------------------
 _LEVEL_ZH = re.compile(
-    r"(国际标准)|(国家标准(?![化体])|强制性标准|推荐性标准)|(行业(?:[^，,。！!\s标]{0,6})标准(?![化体]))|(地方标准)|(团体标准)"
+    r"(国际标准)|(国家标准(?![化体])|强制性标准|推荐性标准|新国标)|(行业(?:[^，,。！!\s标]{0,6})标准(?![化体]))|(地方标准)|(团体标准)"
 )
 # A province or city named at the start of the title or before 市/省 (lexicon.yaml: local_places).
 _PLACES = "|".join(map(re.escape, LEXICON["local_places"]))
@@ -154,7 +158,7 @@ def classify(title: str, summary: str = "", jurisdiction: str | None = None,
     ``kind`` is likewise the publisher's stated kind (a work programme lists only standards), so that
     a standard's stage and level are read even when its title does not say "standard".
     """
-    title_f, summary_f = fold(title or ""), fold(summary or "")
+    title_f, summary_f = _FILE_EXT.sub("", fold(title or "")), fold(summary or "")
     title_numbers = extract_standard_numbers(title_f)
     summary_numbers = extract_standard_numbers(summary_f)
     numbers = tuple(dict.fromkeys(title_numbers + summary_numbers))
