@@ -125,11 +125,13 @@ _RULES: tuple[tuple[re.Pattern[str], _Render], ...] = (
 
 # File names cannot hold "/", so document sites write "T_CGCC 31-2019" and "GB_T 42752-2023".
 _FILE_SLASH = re.compile(r"\b(GB|DB\d{2,6}|Q|T|[A-Z]{2,4})_(?=[A-Z][A-Za-z0-9]{0,15}\s*\d)")
+# Catalogue pages drop the slash of a national standard: "GBT 34015.5-2025".
+_GB_NO_SLASH = re.compile(r"(?<![A-Za-z])GB([TZ])(?=\s*\d{1,5}(?:\.\d+)*\s*-\s*(?:19|20)\d{2})")
 
 
 def extract_standard_numbers(text: str) -> list[str]:
     """Return the standard numbers in `text`, normalised, deduplicated, in order of appearance."""
-    folded = _FILE_SLASH.sub(r"\1/", fold(text))
+    folded = _GB_NO_SLASH.sub(r"GB/\1", _FILE_SLASH.sub(r"\1/", fold(text)))
     found: list[tuple[int, str]] = []
     for pattern, render in _RULES:
         for m in pattern.finditer(folded):
