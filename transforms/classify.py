@@ -23,9 +23,12 @@ _STD_ZH = re.compile(
 # "数字藏品首份标准发布", "金融行业区块链标准来了". 标准化/标准体系 name work and policy, not a standard.
 _STD_EVENT = re.compile(
     r"标准(?![化体])[^，,。；;、\s]{0,10}?(?:发布|出台|获批|立项|征求意见|来了|实施(?!意见|方案|细则|办法|规范|指南))"
+    # …and the calendar form, event first: "2017年8月12日实施的标准", "2019年4月10日废止的标准".
+    r"|(?:发布|批准|实施|废止|立项)的[^，,。；;、\s]{0,10}?标准(?![化体])"
 )
 # Explainers and Q&A pages ("…是什么", "…的基本常识") announce nothing, whatever they name.
-_EXPLAINER = re.compile(r"是什么|什么是|有哪些|基本常识|的概念|怎么")
+# Compilations and reviews ("…大盘点", "…监管政策梳理", "…以及报告汇总") collect documents rather than issue one.
+_EXPLAINER = re.compile(r"是什么|什么是|有哪些|基本常识|的概念|怎么|如何|盘点|(?:梳理|汇总|综述)\W*$")
 # A title that ends as a regulation is one, even when it governs standards ("国家标准管理办法").
 _POLICY_END = re.compile(r"(?:管理办法|暂行办法|实施办法|管理规定|暂行规定|的规定|条例|实施细则)(?:\([^()]*\))?\W*$")
 # Notices that are neither standards nor policy although they are 通知/公告/公示: jobs, surveys, awards,

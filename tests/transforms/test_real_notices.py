@@ -25,7 +25,7 @@ ROWS: list[dict[str, Any]] = [
 ]
 FIELDS = ("lang", "blockchain", "kind", "stage", "level", "standard_numbers")
 TARGETS = {"blockchain_f1": 0.98, "standard_numbers": 0.97, "stage": 0.92, "kind": 0.92, "level": 0.92}
-MIN_ROWS = 130  # the Chinese half; the lead raises it to 200 when the English rows join
+MIN_ROWS = 200  # Chinese and English rows together (issue 14 asks for ≥ 200)
 
 
 def _normal(number: str) -> str:
