@@ -12,9 +12,9 @@ from transforms.relevance import LEXICON, is_blockchain
 
 # ---- kind -------------------------------------------------------------------------------------
 # A level word, a standard-setting project, or a 报批 notice makes a Chinese title a standard one.
-# 国家标准化(管理委员会) and 标准体系(建设指南) name an agency and a policy, not a standard.
+# 国家标准化(管理委员会), 国家标准委 and 标准体系(建设指南) name an agency and a policy, not a standard.
 _STD_ZH = re.compile(
-    r"国家标准(?![化体])|行业标准(?!化)|地方标准|团体标准|国际标准|企业标准|强制性标准|推荐性标准"
+    r"国家标准(?![化体委])|行业标准(?!化)|地方标准|团体标准|国际标准|企业标准|强制性标准|推荐性标准"
     r"|标准化指导性技术文件|标准(?:制修订|制定|修订|研制|项目|计划|立项|草案|报批)|报批公示|(?:制修订|立项)(?:计划|项目)"
     # 新国标 is how the press names a new national standard ("电动自行车新国标9月起实施").
     r"|新国标"
@@ -22,7 +22,7 @@ _STD_ZH = re.compile(
 # A title whose subject is a standard and whose verb is an event: "重庆区块链标准将于3月1日起正式实施",
 # "数字藏品首份标准发布", "金融行业区块链标准来了". 标准化/标准体系 name work and policy, not a standard.
 _STD_EVENT = re.compile(
-    r"标准(?![化体])[^，,。；;、\s]{0,10}?(?:发布|出台|获批|立项|征求意见|来了|实施(?!意见|方案|细则|办法|规范|指南))"
+    r"标准(?![化体]|合同)[^，,。；;、\s]{0,10}?(?:发布|出台|获批|立项|征求意见|来了|实施(?!意见|方案|细则|办法|规范|指南))"
     # …and the calendar form, event first: "2017年8月12日实施的标准", "2019年4月10日废止的标准".
     r"|(?:发布|批准|实施|废止|立项)的[^，,。；;、\s]{0,10}?标准(?![化体])"
 )
@@ -30,7 +30,7 @@ _STD_EVENT = re.compile(
 # Compilations and reviews ("…大盘点", "…监管政策梳理", "…以及报告汇总") collect documents rather than issue one.
 _EXPLAINER = re.compile(r"是什么|什么是|有哪些|基本常识|的概念|怎么|如何|盘点|(?:梳理|汇总|综述)\W*$")
 # A title that ends as a regulation is one, even when it governs standards ("国家标准管理办法").
-_POLICY_END = re.compile(r"(?:管理办法|暂行办法|实施办法|管理规定|暂行规定|的规定|条例|实施细则)(?:\([^()]*\))?\W*$")
+_POLICY_END = re.compile(r"(?:管理办法|暂行办法|实施办法|(?<!技术)规定|条例|实施细则)(?:\([^()]*\))?\W*$")
 # Notices that are neither standards nor policy although they are 通知/公告/公示: jobs, surveys, awards,
 # training courses, statistics returns; and news of an event that has just happened (…项目启动, …会召开).
 _OTHER_ZH = re.compile(r"招聘|问卷|满意度|评选|推荐结果|培训班|统计调查|(?:启动|召开|举行|开幕|闭幕|成立)\W*$")
@@ -82,7 +82,7 @@ _RULEMAKING = re.compile(
 )
 # The last word of a 《name》 says what the document is.
 _HEAD_POLICY = re.compile(
-    r"(?:规定|(?<!方)办法|条例|(?<![方])法|意见|指引|通知|方案|规划|政策|措施|细则|决定|标准化?体系建设指南|行动计划|要点)$"
+    r"(?:规定|(?<!方)办法|条例|(?<![方])法|意见|指引|通知|方案|规划|政策|措施|细则|决定|标准化?体系建设指南|备案指南|行动计划|要点)$"
 )
 _HEAD_STD = re.compile(
     r"(?:规范|要求|指南|术语|架构|规则|方法|标准|导则|规程|框架|协议|指标|模型|评估|测试|接口|格式|词汇|分类|编码)$"
@@ -121,7 +121,7 @@ _NUMBER_STAGE = (
 
 # ---- level ------------------------------------------------------------------------------------
 _LEVEL_ZH = re.compile(
-    r"(国际标准)|(国家标准(?![化体])|强制性标准|推荐性标准|新国标)|(行业(?:[^，,。！!\s标]{0,6})标准(?![化体]))|(地方标准)|(团体标准)"
+    r"(国际标准)|(国家标准(?![化体委])|强制性标准|推荐性标准|新国标)|(行业(?:[^，,。！!\s标]{0,6})标准(?![化体]))|(地方标准)|(团体标准)"
 )
 # A province or city named at the start of the title or before 市/省 (lexicon.yaml: local_places).
 _PLACES = "|".join(map(re.escape, LEXICON["local_places"]))
@@ -183,7 +183,7 @@ def _kind(title: str, has_title_number: bool, has_number: bool, summary: str = "
     head = _doc_head(title)
     if _EXPLAINER.search(action):
         return "other"
-    if _POLICY_END.search(action):
+    if _POLICY_END.search(action) and not has_title_number:
         return "policy"
     if has_title_number or _STD_ZH.search(action):
         return "standard"
@@ -218,7 +218,8 @@ def _headline_of_standards(summary: str) -> bool:
 
 def _doc_head(title: str) -> str:
     found = names(title)
-    return re.sub(r"\([^()]*\)", "", found[0]).strip() if found else ""
+    # Notes and versions ("（征求意见稿）", "V2.0") follow the head word that says what the document is.
+    return re.sub(r"\s*[Vv]\d+(?:\.\d+)*$", "", re.sub(r"\([^()]*\)", "", found[0]).strip()) if found else ""
 
 
 def _stage(title: str, summary: str, numbers: tuple[str, ...]) -> str | None:
