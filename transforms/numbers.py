@@ -131,7 +131,11 @@ _GB_NO_SLASH = re.compile(r"(?<![A-Za-z])GB([TZ])(?=\s*\d{1,5}(?:\.\d+)*\s*-\s*(
 
 def extract_standard_numbers(text: str) -> list[str]:
     """Return the standard numbers in `text`, normalised, deduplicated, in order of appearance."""
-    folded = _GB_NO_SLASH.sub(r"GB/\1", _FILE_SLASH.sub(r"\1/", fold(text)))
+    folded = fold(text)
+    if "_" in folded:
+        folded = _FILE_SLASH.sub(r"\1/", folded)
+    if "GBT" in folded or "GBZ" in folded:
+        folded = _GB_NO_SLASH.sub(r"GB/\1", folded)
     found: list[tuple[int, str]] = []
     for pattern, render in _RULES:
         for m in pattern.finditer(folded):
