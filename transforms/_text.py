@@ -6,9 +6,11 @@ import unicodedata
 
 # Traditional characters of the words our cues and lexicon use, folded to Simplified so that Hong Kong
 # and Taiwan notices (區塊鏈, 虛擬資產, 監管) match the same rules. Not a general converter.
-_TRAD_PAIRS = "區区 塊块 鏈链 賬账 帳帐 記记 約约 數数 資资 產产 虛虚 擬拟 貨货 幣币 穩稳 標标 準准 團团 體体 際际 業业 術术 範范 國国 務务 關关 於于 發发 佈布 實实 廢废 計计 劃划 項项 見见 審审 號号 證证 規规 辦办 條条 監监 諮咨 詢询 徵征 維维 護护 網网 絡络 訊讯 應应 價价 層层 則则 圍围 財财 險险 銀银 會会 總总 結结 態态 頒颁 訂订 稱称 統统"
-# NFKC already folds full-width letters, digits, slash, colon, space and "－"; these dashes it keeps.
-_FOLD = str.maketrans({**{"—": "-", "–": "-", "―": "-", "‐": "-", "‑": "-", "−": "-", "～": "~"},
+_TRAD_PAIRS = "區区 塊块 鏈链 賬账 帳帐 記记 約约 數数 資资 產产 虛虚 擬拟 貨货 幣币 穩稳 標标 準准 團团 體体 際际 業业 術术 範范 國国 務务 關关 於于 發发 佈布 實实 廢废 計计 劃划 項项 見见 審审 號号 證证 規规 辦办 條条 監监 諮咨 詢询 徵征 維维 護护 網网 絡络 訊讯 應应 價价 層层 則则 圍围 財财 險险 銀银 會会 總总 結结 態态 頒颁 訂订 稱称 統统 産产 臺台 並并 許许 鍊链 製制 銷销 遠远 離离 錄录 識识 麼么 報报 議议 協协 舉举 啟启 動动 開开 閉闭 導导 補补 強强"
+# NFKC already folds full-width letters, digits, slash, colon, space and "－"; these dashes it keeps,
+# and these slashes: PDF and Word exports write "JR∕T 0102" with U+2215 or U+2044 for the "/".
+_FOLD = str.maketrans({**{"—": "-", "–": "-", "―": "-", "‐": "-", "‑": "-", "−": "-", "～": "~",
+                          "∕": "/", "⁄": "/", "⧸": "/"},
                          **{pair[0]: pair[1] for pair in _TRAD_PAIRS.split()}})
 _NAME = re.compile(r"《([^《》]*)》")
 _PAREN = re.compile(r"[(\[]([^()\[\]]*)[)\]]")

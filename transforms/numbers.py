@@ -1,8 +1,8 @@
-"""Standard designations (GB/T, JR/T, DB, T/, ISO, ITU-T, IEEE, NIST, ETSI, FASB) in ASCII form."""
+"""Standard designations (GB/T, JR/T, DB, T/, ISO, IEC, ITU-T, IEEE, NIST, FIPS, ETSI, EN/CEN, RFC, W3C, FASB) in ASCII form."""
 from __future__ import annotations
 
 import re
-from typing import Callable
+from typing import Callable, Union
 
 from transforms._text import fold
 
@@ -31,14 +31,42 @@ _IEEE = re.compile(
 )
 _NIST = re.compile(
     r"(?<![A-Za-z])(?:NIST\s*(?P<fam>SP|IR|AI|CSWP|Special\s+Publication|Internal\s+Report)|NIST(?P<ir>IR)"
-    r"|(?P<bare>SP(?=\s*1?800-)|CSWP))\s*(?P<num>\d{1,4}(?:-\d+[A-Za-z]?)*)"
+    r"|(?P<bare>SP(?=\s*1?800-)|CSWP))[\s-]*(?P<num>\d{1,4}(?:-\d+[A-Za-z]?)*)"
     r"(?:,?\s*(?:Rev\.?|Revision)\s*(?P<rev>\d+)|r(?P<r>\d+))?(?![0-9A-Za-z])"
 )
-_FIPS = re.compile(r"(?<![A-Za-z])FIPS\s*(?:PUB\s*)?(?P<num>\d{2,3}(?:-\d+)?)(?![0-9])")
+# "FIPS 203, 204 and 205": one family word may head a list of numbers.
+_FIPS = re.compile(r"(?<![A-Za-z])FIPS\s*(?:PUB\s*)?(?P<num>\d{2,3}(?:-\d+)?)(?P<more>(?:\s*(?:,\s*and|,|and|&)\s*\d{3}(?:-\d+)?(?![0-9]))*)(?![0-9])")
 _ETSI = re.compile(
-    r"ETSI\s+(?P<type>GR|GS|TS|TR|EN|ES|EG|SR)\s+(?:(?P<grp>[A-Z]{2,6})\s+)?(?P<num>\d{3}(?: \d{3})*(?:-\d+)*)(?![0-9])"
+    r"ETSI\s+(?P<type>GR|GS|TS|TR|EN|ES|EG|SR)\s+(?:(?P<grp>[A-Z]{2,6})[\s-])?(?P<num>\d{3}(?: \d{3})*(?:-\d+)*)(?![0-9])"
 )
 _FASB = re.compile(r"(?:FASB\s+)?(?:ASU|Accounting\s+Standards\s+Update)\s*(?:No\.\s*)?(?P<num>" + _YEAR + r"-\d{2})(?![0-9])")
+
+# ---- families beyond DESIGN's examples (issue 14); ISO-like colon before the year, as CEN writes it ----
+# IETF: "RFC 7519", "RFC7519", "RFC-7519".
+_RFC = re.compile(r"(?<![A-Za-z])RFC[\s-]?(?P<num>\d{1,5})(?![0-9])")
+# European standards: EN 17529:2022, prEN/FprEN drafts (the stage is read by classify), CEN/TS, CEN/CLC/TR,
+# CWA. "EN ISO 22739" / "EN IEC 62443" are adoptions: the ISO/IEC rule reads those numbers.
+_EN = re.compile(
+    r"(?<![A-Za-z/])(?<!ETSI )(?:F?pr)?(?P<fam>EN|CWA|(?:CEN|CLC|CEN/CLC)/(?:TS|TR))\s*(?P<num>\d{3,5}(?: \d{3})*(?:-\d+)*)"
+    r"(?::(?P<year>" + _YEAR + r"))?(?![0-9A-Za-z])"
+)
+# W3C has no numbers; its technical reports are named by the shortname in their /TR/ address
+# (w3.org/TR/2026/CR-did-1.1-20260305/ -> "W3C did-1.1"), which is how W3C itself cites them.
+_W3C = re.compile(
+    r"w3\.org/TR/(?:\d{4}/)?(?:(?:REC|CR|CRD|PR|WD|FPWD|NOTE|DNOTE|STMT|SPSD)-)?(?P<short>[a-z][a-z0-9.-]*?)"
+    r"(?:-(?:19|20)\d{6})?/"
+)
+# IEEE project numbers stand alone on IEEE SA pages ("P2418.2 Standard Data Format ...") and IEEE Xplore
+# heads its titles with the number and year ("2140.4-2023 - IEEE Standard for ...").
+_IEEE_BARE = re.compile(
+    r"(?<![A-Za-z0-9./-])P(?P<num>\d{3,4}(?:\.\d+)*[a-z]?)"
+    r"(?=\s*(?:-\s*)?(?:IEEE\s+)?(?:Draft\s+)?(?:Standard|Guide|Recommended Practice|Trial[- ]Use)\b)"
+)
+_IEEE_XPLORE = re.compile(r"(?<![\w.])(?P<num>\d{3,4}(?:\.\d+)*)-(?P<year>" + _YEAR + r")\s*-\s*IEEE\b")
+# ITU writes a Recommendation with its edition month: "X.1413 (05/2025)" names ITU-T X.1413 without "ITU-T".
+_ITU_EDITION = re.compile(
+    r"(?<![A-Za-z0-9.])(?P<series>[A-Z])\.(?P<num>\d{1,4}(?:\.\d+)*)\s*\((?:0[1-9]|1[0-2])/(?:19|20)\d{2}\)"
+)
 
 
 def _cn(m: re.Match[str]) -> str | None:
@@ -62,31 +90,57 @@ def _nist(m: re.Match[str]) -> str:
     return f"NIST {fam} {m.group('num')}" + (f" Rev. {rev}" if rev else "")
 
 
+def _fips(m: re.Match[str]) -> list[str]:
+    more = re.findall(r"\d{3}(?:-\d+)?", m.group("more") or "")
+    return [f"FIPS {n}" for n in [m.group("num"), *more]]
+
+
+def _en(m: re.Match[str]) -> str:
+    return f"{m.group('fam')} {m.group('num')}" + (f":{m.group('year')}" if m.group("year") else "")
+
+
 def _etsi(m: re.Match[str]) -> str:
     grp = f"{m.group('grp')} " if m.group("grp") else ""
     return f"ETSI {m.group('type')} {grp}{m.group('num')}"
 
 
-_RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str | None]], ...] = (
+_Render = Callable[[re.Match[str]], Union[str, list[str], None]]
+_RULES: tuple[tuple[re.Pattern[str], _Render], ...] = (
     (_CN, _cn),
     (_ISO, _iso),
     (_ITU, lambda m: f"ITU-T {m.group('series')}.{m.group('num')}"),
     (_IEEE, lambda m: f"IEEE {m.group('num')}" + (f"-{m.group('year')}" if m.group("year") else "")),
     (_NIST, _nist),
-    (_FIPS, lambda m: f"FIPS {m.group('num')}"),
+    (_FIPS, _fips),
     (_ETSI, _etsi),
     (_FASB, lambda m: f"FASB ASU {m.group('num')}"),
+    (_RFC, lambda m: f"RFC {m.group('num')}"),
+    (_EN, _en),
+    (_W3C, lambda m: f"W3C {m.group('short')}"),
+    (_IEEE_BARE, lambda m: f"IEEE P{m.group('num')}"),
+    (_IEEE_XPLORE, lambda m: f"IEEE {m.group('num')}-{m.group('year')}"),
+    (_ITU_EDITION, lambda m: f"ITU-T {m.group('series')}.{m.group('num')}"),
 )
+
+
+# File names cannot hold "/", so document sites write "T_CGCC 31-2019" and "GB_T 42752-2023".
+_FILE_SLASH = re.compile(r"\b(GB|DB\d{2,6}|Q|T|[A-Z]{2,4})_(?=[A-Z][A-Za-z0-9]{0,15}\s*\d)")
+# Catalogue pages drop the slash of a national standard: "GBT 34015.5-2025".
+_GB_NO_SLASH = re.compile(r"(?<![A-Za-z])GB([TZ])(?=\s*\d{1,5}(?:\.\d+)*\s*-\s*(?:19|20)\d{2})")
 
 
 def extract_standard_numbers(text: str) -> list[str]:
     """Return the standard numbers in `text`, normalised, deduplicated, in order of appearance."""
     folded = fold(text)
+    if "_" in folded:
+        folded = _FILE_SLASH.sub(r"\1/", folded)
+    if "GBT" in folded or "GBZ" in folded:
+        folded = _GB_NO_SLASH.sub(r"GB/\1", folded)
     found: list[tuple[int, str]] = []
     for pattern, render in _RULES:
         for m in pattern.finditer(folded):
-            number = render(m)
-            if number:
+            rendered = render(m)
+            for number in [rendered] if isinstance(rendered, str) else rendered or []:
                 found.append((m.start(), number))
     return _dedupe([n for _, n in sorted(found)])
 
@@ -101,7 +155,9 @@ def standard_base(number: str) -> str:
         return re.sub(r"([/\s])D(TS|TR)\s", r"\1\2 ", base).replace("IEEE P", "IEEE ")
     if _CN.match(base):
         return re.sub(r"-\d{2}(?:\d{2})?$", "", base)
-    return base  # NIST, FIPS, ETSI, ITU-T, FASB: hyphens there are part of the number
+    if base.startswith(("EN ", "CEN/", "CLC/", "CEN/CLC/", "CWA ")):
+        return re.sub(r":" + _YEAR + r"$", "", base)
+    return base  # NIST, FIPS, ETSI, ITU-T, RFC, W3C, FASB: hyphens there are part of the number
 
 
 def _dedupe(numbers: list[str]) -> list[str]:

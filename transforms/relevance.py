@@ -9,7 +9,7 @@ import yaml
 
 from transforms._text import fold, names
 
-_LEXICON: dict[str, Any] = yaml.safe_load(
+LEXICON: dict[str, Any] = yaml.safe_load(
     resources.files("transforms").joinpath("lexicon.yaml").read_text(encoding="utf-8")
 )
 
@@ -28,12 +28,14 @@ def _zh_pattern(terms: list[str]) -> str:
     return "|".join(map(re.escape, sorted({fold(t) for t in terms}, key=len, reverse=True)))
 
 
-_POS_ZH = re.compile(_zh_pattern(_LEXICON["positive"]["zh"]))
-_POS_EN = re.compile(_en_pattern(_LEXICON["positive"]["en"]), re.IGNORECASE)
-_POS_CASE = re.compile(_en_pattern(_LEXICON["positive"]["en_case_sensitive"]))
-_NEG_ZH = re.compile(_zh_pattern(_LEXICON["negative"]["zh"]))
-_NEG_EN = re.compile(_en_pattern(_LEXICON["negative"]["en"]), re.IGNORECASE)
-_LIST_TITLE = re.compile("|".join(_LEXICON["list_title"]), re.IGNORECASE)
+_POS_ZH = re.compile(_zh_pattern(LEXICON["positive"]["zh"]))
+_POS_EN = re.compile(_en_pattern(LEXICON["positive"]["en"]), re.IGNORECASE)
+_POS_CASE = re.compile(_en_pattern(LEXICON["positive"]["en_case_sensitive"]))
+_NEG_ZH = re.compile(_zh_pattern(LEXICON["negative"]["zh"]))
+_NEG_EN = re.compile(_en_pattern(LEXICON["negative"]["en"]), re.IGNORECASE)
+_LIST_TITLE = re.compile("|".join(LEXICON["list_title"]), re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z]{2,}|[\u4e00-\u9fff]")
+_NUMBER = re.compile(r"[A-Z][A-Za-z/]*\s*[\d.:-]+")
 _QUOTED = re.compile(r"“([^”]*)”|\"([^\"]*)\"")
 
 
@@ -57,6 +59,8 @@ def _summary_weight(title: str, summary: str) -> int:
     terms = blockchain_terms(summary)
     if not terms:
         return 0
+    if len(_WORD.findall(_NUMBER.sub(" ", title))) < 2:
+        return 2  # a title that is only a designation ("IEEE 2140.5-2020"): the summary is the title
     named = " ".join(names(summary)) + " " + " ".join(a or b for a, b in _QUOTED.findall(summary))
     if _LIST_TITLE.search(title) or blockchain_terms(named):
         return 2

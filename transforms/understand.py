@@ -26,7 +26,7 @@ def understand(title: str, summary: str = "", url: str | None = None, jurisdicti
     over what the text suggests; ``default_level`` only fills in a standard's missing level.
     """
     summary, hints = summary or "", hints or {}
-    result = classify(title or "", summary, jurisdiction, hints.get("default_level")).as_dict()
+    result = classify(title or "", summary, jurisdiction, hints.get("default_level"), hints.get("kind")).as_dict()
     if result["kind"] == "standard" and result["stage"] is None:
         result["stage"] = _iso_stage(summary) or (_url_stage(url) if url else None)
     result.update({k: v for k, v in hints.items() if k != "default_level"})

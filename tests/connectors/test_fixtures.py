@@ -29,22 +29,8 @@ EXPECTED = {c: json.loads((FIXTURES / c / "expected.json").read_text(encoding="u
 FIELDS = ("url", "title", "lang", "summary", "published_at", "issuer", "blockchain", "kind", "stage", "level",
           "standard_numbers", "standard_key", "comment_deadline", "attachments", "comments_to", "committees",
           "plan_numbers")
-WRONG = {
-    ("federal-register", 1): "a proposed rule (the OCC 'is proposing to amend its regulations') is policy; "
-                             "classified other",
-    ("federal-register", 3): "'Sunshine Act Meetings' announces meetings (other); the word Act makes it policy",
-    ("tcrm-gs", 2): "a TC 秘书处调整 公示 inviting objections is policy, as the TC 590 换届方案 公示 is; "
-                    "with no 方案/通知 word in the title it is classified other",
-    ("tcrm-gs", 3): "a TC 筹建 公示 inviting objections is policy, as the TC 590 换届方案 公示 is; "
-                    "with no 方案/通知 word in the title it is classified other",
-    **{(source_id, n): "ITU status 'Under study' is a draft Recommendation in preparation; no stage is inferred"
-       for source_id, n in (("itu-t-sg17", 2), ("itu-t-sg17", 3), ("itu-t-sg16", 2))},
-    ("cac-wxan", 5): "a 招聘公告 (job advertisement) is other; the word 公告 makes it policy",
-    ("cac-wxan", 7): "a 问卷调查 (survey) is other; the word 通知 makes it policy",
-    ("cac-wxan", 9): "a 评选结果的公示 (award results) is other; 试点 makes it policy",
-    ("cac-wxan", 17): "a 培训班 (training course) notice is other; the word 通知 makes it policy",
-    ("cac-wxan", 19): "a 统计调查 (statistics survey) notice is other; the word 通知 makes it policy",
-}
+# Known misclassifications, as strict xfails: none today (issue 14 fixed the last twelve).
+WRONG: dict[tuple[str, int], str] = {}
 
 
 def _cases() -> list:

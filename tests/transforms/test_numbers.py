@@ -27,6 +27,12 @@ def test_extract_standard_numbers(case: dict) -> None:
     ("NIST SP 800-53 Rev. 5", "NIST SP 800-53"),
     ("NIST SP 800-63-4", "NIST SP 800-63-4"),
     ("FASB ASU 2023-08", "FASB ASU 2023-08"),
+    ("EN 17529:2022", "EN 17529"),
+    ("CEN/TS 18264:2026", "CEN/TS 18264"),
+    ("IEC 62443-4-2:2019", "IEC 62443-4-2"),
+    ("RFC 7519", "RFC 7519"),
+    ("W3C did-1.1", "W3C did-1.1"),
+    ("FIPS 186-5", "FIPS 186-5"),
 ])
 def test_standard_base(number: str, base: str) -> None:
     assert standard_base(number) == base
