@@ -47,6 +47,8 @@ def normalise(item: FetchedItem, source: SourceMeta, now: datetime) -> Notice:
     summary = item.summary or item.body[:300]
     facts = {**understand(title=title, summary=summary, url=item.url, jurisdiction=source.jurisdiction,
                           hints=source.hints), **item.hints}
+    if item.hints.get("title_en"):
+        facts["title_en_origin"] = "publisher"  # the publisher's own English name of this notice
     deadline = _deadline(item, summary, zone, published.date() if published else None,
                          consultation=facts["stage"] == "draft" or bool(_CONSULTATION.search(title)),
                          warnings=warnings)
@@ -61,6 +63,7 @@ def normalise(item: FetchedItem, source: SourceMeta, now: datetime) -> Notice:
         comment_deadline=deadline.isoformat() if deadline else None, attachments=attachments,
         content_hash=content_hash(title, summary, item.body, attachments, item.published, deadline),
         warnings=warnings, detail_pending=item.detail_failed,
+        title_en=facts["title_en"], title_en_origin=facts["title_en_origin"],
     )
 
 

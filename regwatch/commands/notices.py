@@ -38,7 +38,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
         rows.append({k: row.get(k) for k in ("title", "summary", "url", "source")})
     hints = _publisher_hints(args, {r["source"] for r in rows if r["source"]})
     out = [json.dumps(understand(title=r["title"], summary=r["summary"] or "", url=r["url"],
-                                 hints=hints.get(r["source"])), ensure_ascii=False) for r in rows]
+                                 hints=hints.get(r["source"]), english=not args.no_gloss),
+                      ensure_ascii=False) for r in rows]
     sys.stdout.write("".join(line + "\n" for line in out))
     return 0
 
