@@ -25,7 +25,7 @@ import yaml
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _RUNS = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)|([^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)")
 # A space between two Chinese words separates the elements of a standard title.
-_ELEMENT_GAP = re.compile(r"(?<=[\u3400-\u9fff])[ \u3000]+(?=[\u3400-\u9fff])")
+_ELEMENT_GAP = re.compile(r"(?<=[\u3400-\u9fff])[ \u3000]+(?=[\u3400-\u9fffA-Za-z])")
 _PUNCT = str.maketrans({"，": ", ", "、": ", ", "；": "; ", "：": ": ", "。": ". ", "（": " (", "）": ") ",
                         "“": '"', "”": '"', "‘": "'", "’": "'", "【": "[", "】": "]", "〔": "[",
                         "〕": "]", "—": "—", "－": "-", "\u3000": " ", "！": "!", "？": "?"})
@@ -37,6 +37,7 @@ _LEVELS = (("国家标准", "national"), ("行业标准", "industry"), ("地方�
 _USELESS_SENSE = re.compile(r"^(?:surname |variant of|old variant|archaic variant|CL:|abbr\. for|"
                             r"see |used in|\(Tw\)|erhua variant|Japanese variant|\(old\))", re.I)
 _CEDICT_FREQ = 2000
+_CAPITAL = re.compile(r"(^(?:[A-Z0-9/.:\-]+\s+)*|—|\d: | ')([a-z])")
 _PARENS = re.compile(r"\s*\([^)]*\)\s*")
 _TIDY = ((re.compile(r"\s+([,.;:!?)\]])"), r"\1"), (re.compile(r"([(\[])\s+"), r"\1"),
          (re.compile(r"\s*—\s*"), "—"), (re.compile(r"—+"), "—"), (re.compile(r"\s{2,}"), " "),
@@ -86,7 +87,7 @@ def gloss(text: str, glossary: Glossary | None = None) -> str:
     for rule in table.patterns:
         found = rule.match.match(rest)
         if found:
-            parts = {k: _phrase(v or "", table) for k, v in found.groupdict().items()}
+            parts = {k: _clean(_phrase((v or "").strip(), table)) for k, v in found.groupdict().items()}
             english = rule.en.format(level=_level(rest), **parts)
             who = f"{_phrase(issuer.group('who'), table)}: " if issuer else ""
             return _tidy(who + english[:1].upper() + english[1:])
@@ -112,11 +113,16 @@ def _phrase(text: str, table: _Tables) -> str:
     return " ".join(p for p in pieces if p)
 
 
-def _tidy(text: str) -> str:
+def _clean(text: str) -> str:
     for pattern, repl in _TIDY:
         text = pattern.sub(repl, text)
-    # Each element of a standard title starts with a capital, as official English titles do.
-    return re.sub(r"(^|—|\d: | ')([a-z])", lambda m: m.group(1) + m.group(2).upper(), text.strip())
+    return text.strip()
+
+
+def _tidy(text: str) -> str:
+    # Each element of a standard title starts with a capital, as official English titles do;
+    # so does the first word after a leading standard number (GB/T 43572-2023 Blockchain).
+    return _CAPITAL.sub(lambda m: m.group(1) + m.group(2).upper(), _clean(text))
 
 
 class _Tables:
@@ -172,14 +178,15 @@ def default_glossary() -> Glossary:
 
 
 def read_glossary(data: Any) -> Glossary:
-    """Build a Glossary from YAML data: a zh → en mapping, or a list of {zh, en} entries."""
-    if isinstance(data, dict) and isinstance(data.get("terms"), (list, dict)):
-        data = data["terms"]
+    """Build a Glossary from YAML data: zh → en mappings (in named sections or not), or {zh, en} rows."""
+    if isinstance(data, dict) and data and all(isinstance(v, dict) for v in data.values()):
+        data = [pair for section in data.values() for pair in section.items()]  # sections, in order
     pairs: list[tuple[str, Any]] = []
     if isinstance(data, dict):
         pairs = [(str(k), v) for k, v in data.items()]
     elif isinstance(data, list):
-        pairs = [(str(e["zh"]), e.get("en")) for e in data if isinstance(e, dict) and e.get("zh")]
+        pairs = [(str(e[0]), e[1]) if isinstance(e, tuple) else (str(e.get("zh")), e.get("en"))
+                 for e in data if isinstance(e, tuple) or (isinstance(e, dict) and e.get("zh"))]
     terms: dict[str, tuple[str, ...]] = {}
     for zh, en in pairs:
         ens = tuple(str(e) for e in (en if isinstance(en, list) else [en]) if e)
@@ -227,7 +234,7 @@ def _sense(definition: str) -> str | None:
         return None
     first = _PARENS.sub(" ", definition.split(";")[0]).strip()
     first = first[3:] if first.startswith("to ") else first
-    return first or None
+    return first.rstrip(". ") or None
 
 
 def _tokenizer(terms: list[str], dictionary: Mapping[str, str]) -> Any:
