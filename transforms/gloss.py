@@ -15,7 +15,7 @@ import gzip
 import logging
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -56,7 +56,7 @@ class Glossary:
 
     zh_en: Mapping[str, tuple[str, ...]]
 
-    @property
+    @cached_property
     def en_zh(self) -> dict[str, tuple[str, ...]]:
         """English term (lower-cased) → the Chinese terms it renders."""
         back: dict[str, list[str]] = {}
@@ -64,6 +64,28 @@ class Glossary:
             for en in ens:
                 back.setdefault(en.lower(), []).append(zh)
         return {en: tuple(zhs) for en, zhs in back.items()}
+
+
+def translations(text: str, glossary: Glossary | None = None) -> dict[str, tuple[str, ...]]:
+    """The glossary's terms in a search text, each with its other-language terms (zh ↔ en).
+
+    A Chinese word of the text is looked up whole; an English term (one or more words) anywhere
+    in it, whole words only. Reads the terminology table only: no dictionary is loaded.
+    """
+    glossary = glossary or default_glossary()
+    found: dict[str, tuple[str, ...]] = {}
+    for word in (w.strip('"') for w in text.split()):
+        english = glossary.zh_en.get(word, ())
+        if english:
+            found[word] = (*english, *(f"{e}s" for e in english if not e.endswith("s")))
+    lowered = f" {re.sub(r'[^a-z0-9]+', ' ', text.lower())} "
+    for english, chinese in glossary.en_zh.items():
+        # "smart contracts" is the term "smart contract", and either finds the other (the index
+        # does not stem).
+        for form, other in ((english, f"{english}s"), (f"{english}s", english)):
+            if f" {form} " in lowered:
+                found[form] = (*chinese, other)
+    return found
 
 
 def title_en(title: str, lang: str, publisher_en: str | None = None,

@@ -177,9 +177,13 @@ def search_spec(args: argparse.Namespace) -> tuple[dict[str, Any], tuple[tuple[s
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from transforms.gloss import translations
+
     filters, sort = search_spec(args)
-    hits = store.search_notices(store.connect(), " ".join(args.text), filters=filters,
-                                size=args.size, sort=sort)
+    text = " ".join(args.text)
+    # Across the two languages: a glossary term also matches as its translation (智能合约 ↔ smart contract).
+    hits = store.search_notices(store.connect(), text, filters=filters, size=args.size, sort=sort,
+                                translations=translations(text))
     for hit in hits:
         if args.json:
             json_line(hit)

