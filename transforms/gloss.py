@@ -75,9 +75,9 @@ def translations(text: str, glossary: Glossary | None = None) -> dict[str, tuple
     glossary = glossary or default_glossary()
     found: dict[str, tuple[str, ...]] = {}
     for word in (w.strip('"') for w in text.split()):
-        english = glossary.zh_en.get(word, ())
-        if english:
-            found[word] = (*english, *(f"{e}s" for e in english if not e.endswith("s")))
+        renderings = glossary.zh_en.get(word, ())
+        if renderings:
+            found[word] = (*renderings, *(f"{e}s" for e in renderings if not e.endswith("s")))
     lowered = f" {re.sub(r'[^a-z0-9]+', ' ', text.lower())} "
     for english, chinese in glossary.en_zh.items():
         # "smart contracts" is the term "smart contract", and either finds the other (the index
