@@ -153,8 +153,8 @@ METHOD = """## Method and caveats
   lines on stdin (start-up included), alternating. "Per CPU second" divides by the process's CPU time, i.e.
   what an unshared core would do. The baseline is `bench/baseline_classify.py` (two substring tests).
   `regwatch` is `regwatch classify` as shipped, with the English gloss (`title_en`: jieba + CC-CEDICT loaded
-  on first use, so its start-up and peak memory include both dictionaries); `regwatch --no-gloss` leaves
-  the gloss out, so their ratio is the gloss's cost.
+  on first use, so its start-up and peak memory include both dictionaries); "regwatch (no gloss)" is
+  `regwatch classify --no-gloss`, so their ratio is the gloss's cost.
 - **Indexing**: realistic generated Notices (all contract fields, bodies of 0.1–1 KB); each measurement starts
   from freshly created indices. "One request per notice" is `es.index` per notice plus one refresh; it
   cannot tell created from unchanged, so its re-run rewrites everything. It is timed three times on 10k;

@@ -4,7 +4,7 @@ Throughput: each command reads the same ≥20,000 generated, distinct JSON lines
 English titles) on stdin in one process and writes one JSON line per input; timed end to end
 (start-up, JSON in and out included) with its CPU time and peak memory. `regwatch` is the
 command as shipped, the English gloss on (jieba and CC-CEDICT loaded: its peak memory is the
-memory with the dictionaries loaded); `regwatch --no-gloss` is the same without the gloss, so
+memory with the dictionaries loaded); `regwatch classify --no-gloss` is the same without the gloss, so
 the gloss's cost is a ratio of the same run. Scores: the shared labelled set through the shared
 scorer, for the commands that classify; and the gloss's term recall and chrF on the cited
 titles (tests/transforms/test_gloss_quality.py).
@@ -24,7 +24,7 @@ from bench.corpus import titles
 SCORER = Path("/work/shared/eval/score_classify.py")
 LABELLED = Path("/work/shared/eval/classify_dev.jsonl")
 COMMANDS = {"regwatch": [str(REPO / ".venv/bin/regwatch"), "classify"],
-            "regwatch --no-gloss": [str(REPO / ".venv/bin/regwatch"), "classify", "--no-gloss"],
+            "regwatch (no gloss)": [str(REPO / ".venv/bin/regwatch"), "classify", "--no-gloss"],
             "baseline": [sys.executable, str(REPO / "bench/baseline_classify.py")]}
 SCORED = ("regwatch", "baseline")  # --no-gloss classifies exactly as regwatch does
 
@@ -54,9 +54,9 @@ def measure(repeats: int = 3, count: int = 20_000) -> dict[str, Any]:
         figures[f"{name}: wall for {count:,}"] = figure([r["wall"] for r in results], "s")
         figures[f"{name}: CPU"] = figure([r["cpu"] for r in results], "s")
         figures[f"{name}: peak memory"] = figure([r["peak_mib"] for r in results], "MiB")
-    rw, bl, plain = (figures[f"{n}: throughput"]["median"] for n in ("regwatch", "baseline", "regwatch --no-gloss"))
+    rw, bl, plain = (figures[f"{n}: throughput"]["median"] for n in ("regwatch", "baseline", "regwatch (no gloss)"))
     rw_cpu = figures["regwatch: throughput per CPU second"]["median"]
-    memory, plain_memory = (figures[f"{n}: peak memory"]["median"] for n in ("regwatch", "regwatch --no-gloss"))
+    memory, plain_memory = (figures[f"{n}: peak memory"]["median"] for n in ("regwatch", "regwatch (no gloss)"))
     scores = {name: _scores(COMMANDS[name]) for name in SCORED} if SCORER.exists() else {}
     return {"inputs": count, "figures": figures,
             "ratios": {"regwatch throughput / baseline throughput": round(rw / bl, 3),
