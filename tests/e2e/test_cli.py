@@ -44,8 +44,12 @@ def test_run_once_indexes_alerts_by_email_then_nothing_new(services, smtp) -> No
     assert "0 new" in second.stdout and "alerts: 0 delivered" in second.stdout
     assert len(smtp.messages) == 4
     found = regwatch("search", "区块链", "--json", env=services)
-    titles = [json.loads(line)["title"] for line in found.stdout.splitlines()]
-    assert any("跨链互操作" in t for t in titles) and all("区块链" in t for t in titles)
+    hits = [json.loads(line) for line in found.stdout.splitlines()]
+    assert any("跨链互操作" in h["title"] for h in hits)
+    # Across the two languages: 区块链 also finds the English notices about blockchain.
+    assert all("区块链" in h["title"] or "blockchain" in f"{h['title']} {h['title_en']} {h['summary']}".lower()
+               for h in hits), [(h["title"], h["title_en"]) for h in hits]
+    assert any(h["lang"] == "en" for h in hits) and any(h["lang"] == "zh" for h in hits)
     sources = regwatch("sources", env=services)
     assert "miit-yjzj" in sources.stdout and " ok " in sources.stdout
     assert regwatch("sources", "--status", "blocked,changed", env=services).stdout == ""
