@@ -30,7 +30,7 @@ _PUNCT = str.maketrans({"，": ", ", "、": ", ", "；": "; ", "：": ": ", "。
                         "“": '"', "”": '"', "‘": "'", "’": "'", "【": "[", "】": "]", "〔": "[",
                         "〕": "]", "—": "—", "－": "-", "\u3000": " ", "！": "!", "？": "?"})
 # An issuer named before 关于 (工业和信息化部关于印发…): the notice form starts after it.
-_ISSUER = re.compile(r"^(?P<who>[^《》，,关]{2,24}?(?:部|局|委员会|委|行|院|办公室|办公厅|厅|会|中心))(?=关于)")
+_ISSUER = re.compile(r"^(?P<who>[^《》，,关]{2,24}?(?:部|局|委员会|委|行|院|办公室|办公厅|厅|会|中心|市|省|政府))(?=关于)")
 _LEVELS = (("国家标准", "national"), ("行业标准", "industry"), ("地方标准", "local"),
            ("团体标准", "group"))
 # Senses that say nothing a reader of a title can use.
@@ -39,6 +39,7 @@ _USELESS_SENSE = re.compile(r"^(?:surname |variant of|old variant|archaic varian
 _CEDICT_FREQ = 2000
 _RUN_CACHE = 100_000
 _CAPITAL = re.compile(r"(^(?:[A-Z0-9/.:\-]+\s+)*|—|\d: | ')([a-z])")
+_NAME = re.compile(r"^[A-Z][\w'.-]*(?:\s+(?:(?:of|and|the|for)\s+)*[A-Z0-9][\w'.-]*)*(?=\s+[a-z]|,|$)")
 _PARENS = re.compile(r"\s*\([^)]*\)\s*")
 _TIDY = ((re.compile(r"\s+([,.;:!?)\]])"), r"\1"), (re.compile(r"([(\[])\s+"), r"\1"),
          (re.compile(r"\s*—\s*"), "—"), (re.compile(r"—+"), "—"), (re.compile(r"\s{2,}"), " "),
@@ -126,7 +127,7 @@ def _phrase(text: str, table: _Tables) -> str:
     text = _ELEMENT_GAP.sub("—", text)
     for rule in table.inline if table.any_inline.search(text) else ():
         text = rule.match.sub(lambda m, r=rule: " " + r.en.format(  # type: ignore[misc]
-            **{k: _phrase(v or "", table) for k, v in m.groupdict().items()}) + " ", text)
+            **{k: _clean(_phrase(v or "", table)) for k, v in m.groupdict().items()}) + " ", text)
     pieces = [table.run(han) if han else other.translate(_PUNCT) for han, other in _RUNS.findall(text)]
     return " ".join(p for p in pieces if p)
 
@@ -270,6 +271,11 @@ def _sense(definition: str) -> str | None:
     if _USELESS_SENSE.match(definition):
         return None
     first = _PARENS.sub(" ", definition.split(";")[0]).strip()
+    # A place or body is described at length ("Shenzhen subprovincial city in Guangdong, …"):
+    # its name is the leading capitalised words.
+    name = _NAME.match(first)
+    if name:
+        return name.group(0)
     first = first[3:] if first.startswith("to ") else first
     return first.rstrip(". ") or None
 
