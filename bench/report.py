@@ -100,7 +100,8 @@ def _extras(name: str, result: dict[str, Any]) -> list[str]:
         return (["Scores on the shared labelled set (`/work/shared/eval/score_classify.py "
                  "/work/shared/eval/classify_dev.jsonl`, the baseline through `--cmd`):", ""]
                 + _table(["command", "items", *SCORE_KEYS],
-                         [[n, s["items"], *(s[k] for k in SCORE_KEYS)] for n, s in result["scores"].items()]) + [""])
+                         [[n, s["items"], *(s[k] for k in SCORE_KEYS)] for n, s in result["scores"].items()]) + [""]
+                + _gloss(result.get("gloss")))
     if name == "latency":
         return [f"Items published: {result['items']}, alerted by email: {result['alerted']}, missing: "
                 f"{', '.join(result['missing']) or 'none'}; Airflow stack start-up to first scheduled poll: "
@@ -110,6 +111,14 @@ def _extras(name: str, result: dict[str, Any]) -> list[str]:
         return ["Outcomes reported by each approach (last run): " + "; ".join(
             f"{k}: first {v['first']}, re-run {v['rerun']}" for k, v in result["outcomes"].items()), ""]
     return []
+
+
+def _gloss(quality: dict[str, Any] | None) -> list[str]:
+    if not quality or "term_recall" not in quality:
+        return [f"English gloss quality not measured: {quality.get('error')}", ""] if quality else []
+    return [f"English gloss on {quality['titles']} cited standard titles "
+            "(`.venv/bin/python -m tests.transforms.test_gloss_quality`): term recall "
+            f"**{quality['term_recall']}** (target ≥ 0.80), chrF **{quality['chrF']}**.", ""]
 
 
 RERUN = """## Rerunning
@@ -143,6 +152,9 @@ METHOD = """## Method and caveats
   templates, issuers, years and numbers); both commands are timed end to end as one process reading JSON
   lines on stdin (start-up included), alternating. "Per CPU second" divides by the process's CPU time, i.e.
   what an unshared core would do. The baseline is `bench/baseline_classify.py` (two substring tests).
+  `regwatch` is `regwatch classify` as shipped, with the English gloss (`title_en`: jieba + CC-CEDICT loaded
+  on first use, so its start-up and peak memory include both dictionaries); "regwatch (no gloss)" is
+  `regwatch classify --no-gloss`, so their ratio is the gloss's cost.
 - **Indexing**: realistic generated Notices (all contract fields, bodies of 0.1–1 KB); each measurement starts
   from freshly created indices. "One request per notice" is `es.index` per notice plus one refresh; it
   cannot tell created from unchanged, so its re-run rewrites everything. It is timed three times on 10k;

@@ -12,10 +12,16 @@ Paging follows what was measured, not the ``total``: std.samr honours at most 20
 lists newest first by default (code-corpus file id 71591847168), openstd sorts by
 ``circulation_date desc`` on request. So paging stops at an empty page, at a page holding only
 notices already indexed, at rows older than the ``since_days`` window, or at ``pages``.
+
+The list rows carry no English name; a standard's detail page (gbDetailed, its 基础信息 block of
+``dt.basicInfo-item`` / ``dd`` pairs, sources.md §2a) does: 英文标准名称, the official English
+title. With ``english_names`` a new standard's detail page is read for it (the ``title_en``
+hint, so the Notice's English is the publisher's own rather than a gloss).
 """
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, Literal
 from urllib.parse import quote
@@ -67,6 +73,9 @@ class SamrStdOptions(BaseModel):
     stop_at_known: bool = True
     # Not sent by default: the measured newest-first order is what the platform gives unasked.
     sort_order: Literal["asc", "desc"] | None = None
+    # std.samr standards: read each new standard's detail page for its official English title
+    # (one more request per new standard, none for those already indexed).
+    english_names: bool = False
 
 
 @register("samr-std", SamrStdOptions)
@@ -93,7 +102,21 @@ def collect(source: Source, http: HttpClient, seen: Seen, now: date | None = Non
         urls = [i.url for i in found]
         if opts.stop_at_known and set(urls) <= seen(urls):
             break  # a page of notices already indexed: what follows was indexed before them
+    if opts.english_names and opts.mode == "standards":
+        known = seen(list(items))
+        return [i if i.url in known else html.with_detail(i, http, english_name) for i in items.values()]
     return list(items.values())
+
+
+def english_name(page: str, item: FetchedItem) -> FetchedItem:
+    """Add a detail page's 英文标准名称 (its 基础信息 dt/dd pairs) to the item as the title_en hint."""
+    for term in html.parse(page).xpath("//dt[contains(@class, 'basicInfo-item')]"):
+        if strip_highlight(html.text_of(term)).rstrip("：: ") == "英文标准名称":
+            value = term.getnext()
+            english = strip_highlight(html.text_of(value)) if value is not None else ""
+            if english:
+                return replace(item, hints={**item.hints, "title_en": english})
+    return item
 
 
 def read_page(source: Source, http: HttpClient, page: int) -> list[FetchedItem]:

@@ -268,14 +268,16 @@ def known_urls(es: Elasticsearch, source_id: str, urls: Sequence[str]) -> set[st
 
 
 def search_notices(es: Elasticsearch, text: str = "", *, filters: dict[str, Any] | None = None,
-                   size: int = 20, sort: Sequence[tuple[str, str]] = ()) -> list[dict[str, Any]]:
+                   size: int = 20, sort: Sequence[tuple[str, str]] = (),
+                   translations: Mapping[str, Sequence[str]] | None = None) -> list[dict[str, Any]]:
     """Search notices as a Kibana user would: text (Chinese or English) plus keyword filters.
 
     `sort` is (field, asc|desc) pairs, as a saved search has them; by default: best match first.
+    `translations` lets a term of the text also match as its other-language terms (see text_query).
     """
     query: dict[str, Any] = {"bool": {"filter": _filters(filters or {})}}
     if text.strip():
-        query["bool"]["must"] = [text_query(text)]
+        query["bool"]["must"] = [text_query(text, translations)]
     order: list[Any] = [{f: {"order": o, "missing": "_last"}} for f, o in sort] or ["_score"]
     if "published_at" not in dict(sort):
         order.append({"published_at": {"order": "desc", "missing": "_last"}})
@@ -283,19 +285,32 @@ def search_notices(es: Elasticsearch, text: str = "", *, filters: dict[str, Any]
     return [h["_source"] for h in resp["hits"]["hits"]]
 
 
-def text_query(text: str) -> dict[str, Any]:
+# The .zh subfields exist only where the cluster has a Chinese analyzer; elsewhere
+# Elasticsearch skips unmapped fields, so the query is the same on every cluster.
+TEXT_FIELDS = ("title^3", "title.zh^3", "title_en^2", "summary", "summary.zh", "body", "body.zh",
+               "attachments.name", "standard_numbers")
+
+
+def text_query(text: str, translations: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
     """Every term (or "quoted phrase") must appear as a phrase in some text field.
 
     The standard analyzer indexes Chinese per character; a phrase keeps 区块链 from matching
-    a title that merely contains 区, 块 and 链 apart.
+    a title that merely contains 区, 块 and 链 apart. A term (or a multi-word phrase) found in
+    `translations` may appear as any of its translations instead: 智能合约 or "smart contract".
     """
-    # The .zh subfields exist only where the cluster has a Chinese analyzer; elsewhere
-    # Elasticsearch skips unmapped fields, so the query is the same on every cluster.
-    fields = ["title^3", "title.zh^3", "summary", "summary.zh", "body", "body.zh",
-              "attachments.name", "standard_numbers"]
+    translations = {k.lower(): v for k, v in (translations or {}).items()}
+    for phrase in sorted((p for p in translations if " " in p), key=len, reverse=True):
+        # A multi-word term is one term, as if quoted ("smart contract", not smart + contract).
+        text = re.sub(rf'(?<![\w"]){re.escape(phrase)}(?![\w"])', lambda m: f'"{m.group(0)}"', text,
+                      flags=re.IGNORECASE)
     terms = [quoted or word for quoted, word in re.findall(r'"([^"]+)"|(\S+)', text)]
-    return {"bool": {"must": [{"multi_match": {"query": t, "type": "phrase", "fields": fields}}
-                              for t in terms]}}
+    return {"bool": {"must": [_term_query(t, translations.get(t.lower(), ())) for t in terms]}}
+
+
+def _term_query(term: str, alternatives: Sequence[str]) -> dict[str, Any]:
+    phrases = [{"multi_match": {"query": t, "type": "phrase", "fields": list(TEXT_FIELDS)}}
+               for t in dict.fromkeys((term, *alternatives))]
+    return phrases[0] if len(phrases) == 1 else {"bool": {"should": phrases, "minimum_should_match": 1}}
 
 
 # Date filters: name -> (field, range operator). Values may be dates or date math (now-30d).

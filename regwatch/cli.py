@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("classify", help="JSON lines in, understanding out")
     _add_catalog(p)  # a line naming a publisher takes its facts (hints) from the catalogue
+    p.add_argument("--no-gloss", action="store_true",
+                   help="leave out title_en (the offline English gloss loads two dictionaries)")
     p.set_defaults(fn=cmd_classify)
     p = sub.add_parser("fetch", help="fetch one publisher or feed and print its notices")
     group = p.add_mutually_exclusive_group(required=True)

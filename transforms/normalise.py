@@ -50,6 +50,8 @@ def normalise(item: FetchedItem, source: SourceMeta, now: datetime) -> Notice:
     summary = item.summary or item.body[:300]
     facts = {**understand(title=title, summary=summary, url=item.url, jurisdiction=source.jurisdiction,
                           hints=source.hints), **item.hints}
+    if item.hints.get("title_en"):
+        facts["title_en_origin"] = "publisher"  # the publisher's own English name of this notice
     deadline = _deadline(item, summary, zone, published.date() if published else None,
                          consultation=facts["stage"] == "draft" or bool(_CONSULTATION.search(title)),
                          warnings=warnings)
@@ -70,6 +72,7 @@ def normalise(item: FetchedItem, source: SourceMeta, now: datetime) -> Notice:
         warnings=warnings, detail_pending=item.detail_failed,
         comments_to=comments_to(f"{summary}\n{item.body}"), committees=committees(text),
         plan_numbers=plan_numbers(text),
+        title_en=facts["title_en"], title_en_origin=facts["title_en_origin"],
     )
 
 

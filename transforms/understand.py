@@ -7,6 +7,7 @@ from typing import Any, Mapping
 from transforms.classify import classify
 from transforms.committees import committees, plan_numbers
 from transforms.deadline import comment_deadline
+from transforms.gloss import title_en
 from transforms.lifecycle import standard_key
 
 # NIST CSRC URLs end in a stage suffix (ipd, 2pd, fpd, iwd, prd … final) that the title may omit.
@@ -19,17 +20,21 @@ _ISO_STAGES = (("95", "withdrawn"), ("90", "published"), ("60", "published"), ("
 
 
 def understand(title: str, summary: str = "", url: str | None = None, jurisdiction: str | None = None,
-               hints: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Return the classification, standard key and comment deadline of one notice as a JSON-ready dict.
+               hints: Mapping[str, Any] | None = None, english: bool = True) -> dict[str, Any]:
+    """Return the classification, standard key, comment deadline and English title of one notice.
 
     ``hints`` are the publisher's facts (its catalogue entry's): a stated kind, stage or level wins
     over what the text suggests; ``default_level`` only fills in a standard's missing level.
+    A ``title_en`` hint is the publisher's own English title. ``english=False`` skips the gloss.
     """
     summary, hints = summary or "", hints or {}
     result = classify(title or "", summary, jurisdiction, hints.get("default_level"), hints.get("kind")).as_dict()
     if result["kind"] == "standard" and result["stage"] is None:
         result["stage"] = _iso_stage(summary) or (_url_stage(url) if url else None)
-    result.update({k: v for k, v in hints.items() if k != "default_level"})
+    if english or hints.get("title_en"):
+        result["title_en"], result["title_en_origin"] = title_en(title or "", result["lang"],
+                                                                 hints.get("title_en"))
+    result.update({k: v for k, v in hints.items() if k not in ("default_level", "title_en")})
     result["standard_key"] = standard_key(title or "", result["standard_numbers"], summary)
     deadline = comment_deadline(f"{title or ''}\n{summary}")
     result["comment_deadline"] = deadline.isoformat() if deadline else None

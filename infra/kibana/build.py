@@ -22,6 +22,9 @@ DASHBOARD = "regwatch-overview"
 # The data view of each alias: its time field (None: every document, whatever the time picker).
 DATA_VIEWS = {NOTICES: ("Regwatch notices", "published_at"),
               SOURCES: ("Regwatch publishers", None)}
+# Labels Discover shows for fields whose name says little to an analyst.
+FIELD_LABELS = {NOTICES: {"title_en": "English title",
+                          "title_en_origin": "English title from (publisher or gloss)"}}
 
 
 def data_view(alias: str) -> dict[str, Any]:
@@ -30,6 +33,11 @@ def data_view(alias: str) -> dict[str, Any]:
     attrs: dict[str, Any] = {"title": alias, "name": name}
     if time_field:
         attrs["timeFieldName"] = time_field
+    labels = {f: label for f, label in FIELD_LABELS.get(alias, {}).items()
+              if f in es_templates.field_types(alias)}
+    if labels:
+        attrs["fieldAttrs"] = json.dumps({f: {"customLabel": label} for f, label in labels.items()},
+                                         ensure_ascii=False)
     if "url" in es_templates.field_types(alias):
         attrs["fieldFormatMap"] = json.dumps({"url": {"id": "url", "params": {"labelTemplate": "{{value}}"}}})
     return {"type": "index-pattern", "id": alias, "attributes": attrs, "references": [],

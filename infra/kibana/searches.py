@@ -41,7 +41,7 @@ SEARCHES: tuple[SavedSearch, ...] = (
         index=NOTICES,
         filters={"blockchain": True, "stage": ["draft"], "deadline_open": True,
                  "published_after": "now-1y"},
-        columns=("comment_deadline", "title", "issuer", "standard_numbers", "url"),
+        columns=("comment_deadline", "title", "title_en", "issuer", "standard_numbers", "url"),
         sort=(("comment_deadline", "asc"),),
         preset="open-drafts"),
     SavedSearch(
@@ -51,7 +51,7 @@ SEARCHES: tuple[SavedSearch, ...] = (
         index=NOTICES,
         filters={"blockchain": True, "kind": ["standard"], "stage": ["published"],
                  "published_after": "now-30d"},
-        columns=("published_at", "title", "issuer", "level", "standard_numbers", "url"),
+        columns=("published_at", "title", "title_en", "issuer", "level", "standard_numbers", "url"),
         sort=(("published_at", "desc"),),
         preset="new-standards"),
     SavedSearch(

@@ -38,7 +38,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
         rows.append({k: row.get(k) for k in ("title", "summary", "url", "source")})
     hints = _publisher_hints(args, {r["source"] for r in rows if r["source"]})
     out = [json.dumps(understand(title=r["title"], summary=r["summary"] or "", url=r["url"],
-                                 hints=hints.get(r["source"])), ensure_ascii=False) for r in rows]
+                                 hints=hints.get(r["source"]), english=not args.no_gloss),
+                      ensure_ascii=False) for r in rows]
     sys.stdout.write("".join(line + "\n" for line in out))
     return 0
 
@@ -176,9 +177,13 @@ def search_spec(args: argparse.Namespace) -> tuple[dict[str, Any], tuple[tuple[s
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from transforms.gloss import translations
+
     filters, sort = search_spec(args)
-    hits = store.search_notices(store.connect(), " ".join(args.text), filters=filters,
-                                size=args.size, sort=sort)
+    text = " ".join(args.text)
+    # Across the two languages: a glossary term also matches as its translation (智能合约 ↔ smart contract).
+    hits = store.search_notices(store.connect(), text, filters=filters, size=args.size, sort=sort,
+                                translations=translations(text))
     for hit in hits:
         if args.json:
             json_line(hit)

@@ -214,3 +214,37 @@ def test_an_openstd_page_past_the_end_is_empty() -> None:
 def test_a_changed_openstd_page_is_a_changed_source(page_html, message) -> None:
     with pytest.raises(SourceChanged, match=message):
         parse_openstd(page_html, OPENSTD, "u")
+
+
+def detail(english: str | None) -> Reply:
+    """A gbDetailed page's 基础信息 block as sources.md §2a describes it (dt/dd basicInfo-item pairs)."""
+    pairs = [("标准号", "GB/T 43572-2023"), ("中文标准名称", "区块链和分布式记账技术 术语"),
+             *([("英文标准名称", english)] if english is not None else []), ("标准状态", "现行")]
+    items = "".join(f'<dt class="basicInfo-item name">{k}</dt><dd class="basicInfo-item value">{v}</dd>'
+                    for k, v in pairs)
+    return Reply(body=f"<html><body><h2>基础信息</h2><dl>{items}</dl></body></html>".encode(),
+                 headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+def standard(i: str) -> dict:
+    return {"id": i, "C_STD_CODE": "GB/T 43572-2023", "C_C_NAME": "<sacinfo>区块链</sacinfo>和分布式记账技术 术语",
+            "STATE": "现行", "ISSUE_DATE": "2023-12-28", "ACT_DATE": "2024-07-01"}
+
+
+@pytest.mark.parametrize("reply, hint, failed", [
+    (detail("Blockchain and distributed ledger technologies—Vocabulary"),
+     "Blockchain and distributed ledger technologies—Vocabulary", False),
+    (detail(None), None, False),   # no English name on the page: the gloss will stand in
+    (Reply(500), None, True),      # marked incomplete, so a later poll reads the page again
+])
+def test_english_names_come_from_new_standards_detail_pages(scripted, reply, hint, failed) -> None:
+    scripted.script["/gb/search/gbQueryPage"] = [page(standard("A1"), standard("B2")), page()]
+    scripted.script["/gb/search/gbDetailed"] = [reply]
+    src = parse_entry({"id": "t-samr", "kind": "samr-std", "url": scripted.url("/gb/gbQuery"), "mode": "standards",
+                       "english_names": True}, 1)
+    known = {scripted.url(_url("B2"))}
+    with HttpClient(HttpOptions(attempts=1, allow_private=True)) as http:
+        new, indexed = fetch(src, http, lambda urls: known & set(urls))
+    assert [p for p in scripted.hits if p.startswith("/gb/search/gbDetailed")] == [_url("A1")]
+    assert (new.hints.get("title_en"), new.detail_failed) == (hint, failed)
+    assert "title_en" not in indexed.hints and not indexed.detail_failed

@@ -210,3 +210,20 @@ def test_presets_return_what_the_saved_searches_describe(es) -> None:
              for name, p in presets().items()}
     assert found == {"open-drafts": ["https://x/d-soon", "https://x/d-later"],
                      "new-standards": ["https://x/std-new"]}
+
+
+def test_a_term_also_matches_as_its_translation_and_title_en_is_searched(es) -> None:
+    store.upsert_notices(es, [
+        make_notice("https://x/zh", "关于公开征求《区块链 智能合约 安全要求》国家标准（征求意见稿）意见的通知"),
+        make_notice("https://x/en", "Smart contract security: draft guidance", lang="en"),
+        make_notice("https://x/glossed", "区块链 存证应用指南", title_en="Blockchain—Evidence guidelines"),
+        make_notice("https://x/other", "人形机器人 通用技术要求"),
+    ])
+    es.indices.refresh(index=store.NOTICES)
+    both = {"smart contract": ["智能合约"], "智能合约": ["smart contract"]}
+    urls = lambda text, t=None: sorted(h["url"] for h in store.search_notices(es, text, translations=t))  # noqa: E731
+    assert urls("smart contract") == ["https://x/en"]  # without the glossary: one language only
+    assert urls("smart contract", both) == urls("智能合约", both) == ["https://x/en", "https://x/zh"]
+    assert urls("SMART CONTRACT", both) == ["https://x/en", "https://x/zh"]  # one term, any case
+    assert urls("smart contract security", both) == ["https://x/en"]  # every term must match
+    assert urls("evidence") == ["https://x/glossed"]  # the English gloss is indexed and searched

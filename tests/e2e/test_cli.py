@@ -44,8 +44,12 @@ def test_run_once_indexes_alerts_by_email_then_nothing_new(services, smtp) -> No
     assert "0 new" in second.stdout and "alerts: 0 delivered" in second.stdout
     assert len(smtp.messages) == 4
     found = regwatch("search", "区块链", "--json", env=services)
-    titles = [json.loads(line)["title"] for line in found.stdout.splitlines()]
-    assert any("跨链互操作" in t for t in titles) and all("区块链" in t for t in titles)
+    hits = [json.loads(line) for line in found.stdout.splitlines()]
+    assert any("跨链互操作" in h["title"] for h in hits)
+    # Across the two languages: 区块链 also finds the English notices about blockchain.
+    assert all("区块链" in h["title"] or "blockchain" in f"{h['title']} {h['title_en']} {h['summary']}".lower()
+               for h in hits), [(h["title"], h["title_en"]) for h in hits]
+    assert any(h["lang"] == "en" for h in hits) and any(h["lang"] == "zh" for h in hits)
     sources = regwatch("sources", env=services)
     assert "miit-yjzj" in sources.stdout and " ok " in sources.stdout
     assert regwatch("sources", "--status", "blocked,changed", env=services).stdout == ""
@@ -167,3 +171,21 @@ def test_replay_needs_a_root_outside_a_checkout(tmp_path) -> None:
     assert done.returncode == 2
     assert done.stderr == ("regwatch replay: error: no recorded publishers (<source_id>/routes.yaml) "
                            f"under {tmp_path}\n")
+
+
+def test_search_crosses_the_two_languages_through_the_glossary(es) -> None:
+    from connectors import store
+    from tests.connectors.test_store import make_notice
+
+    store.upsert_notices(es, [
+        make_notice("https://x/zh", "关于公开征求《区块链 智能合约 安全要求》国家标准（征求意见稿）意见的通知"),
+        make_notice("https://x/en", "Smart contracts: security considerations (draft)", lang="en"),
+        make_notice("https://x/other", "人形机器人 通用技术要求"),
+    ])
+    es.indices.refresh(index=store.NOTICES)
+    env = {"ES_URL": os.environ["ES_URL"]}
+    for text in ("smart contract", "智能合约", "Smart Contracts"):
+        found = regwatch("search", text, "--json", env=env)
+        assert found.returncode == 0, found.stderr
+        assert sorted(json.loads(line)["url"] for line in found.stdout.splitlines()) == [
+            "https://x/en", "https://x/zh"], text

