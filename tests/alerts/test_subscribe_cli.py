@@ -24,7 +24,7 @@ def test_subscribe_daily_with_reminders_then_digest_and_remind(es, slack, capsys
     due = fetched.replace(hour=8, minute=0, second=0, microsecond=0)
     due += timedelta(days=1) if due <= fetched else timedelta(0)  # the first 08:00 UTC after it
     store.upsert_notices(es, [make_notice("https://www.miit.gov.cn/c.html", "《区块链 存证应用指南》（征求意见稿）",
-                                          fetched_at=fetched.isoformat(),
+                                          fetched_at=fetched.isoformat(), published_at=fetched.isoformat(),
                                           comment_deadline=(due + timedelta(days=4)).date().isoformat())])
     assert main(["digest", "--now", (due - timedelta(minutes=1)).isoformat()]) == 0
     assert "regwatch digest: 0 messages" in capsys.readouterr().out
