@@ -75,7 +75,7 @@ def alert(notice: Notice, subscription: Subscription, thread: str | None = None,
     blocks: list[Block] = [
         _header(("⏰ " if days_left is not None else "📄 ") + what),
         _section(f"*{title}*{under}\n{issuer}"), {"type": "section", "fields": _fields(notice, today)}]
-    blocks += _to_act(notice)
+    blocks += _to_act(notice, today)
     if notice.summary.strip():
         blocks.append(_section(clip(escape(notice.summary.strip()), TEXT_LIMIT)))
     blocks.append(_footer(subscription))
@@ -116,11 +116,11 @@ def _item(standard: Standard) -> str:
     return _whole_lines(lines, TEXT_LIMIT)
 
 
-def _to_act(notice: Notice) -> list[Block]:
+def _to_act(notice: Notice, today: date | None) -> list[Block]:
     """Where comments go and the document pack, as sections (none when the notice names neither)."""
     blocks: list[Block] = []
     to = [f"{what}: {link(value, escape(value)) if what == 'Form' else escape(value)}"
-          for what, value in comments_to(notice)]
+          for what, value in comments_to(notice, today)]
     if to:
         blocks.append(_section(_whole_lines(["*Send comments to*", *to], TEXT_LIMIT)))
     docs = [f"• {link(d.url, escape(d.label))}" + (f" {escape(d.name)}" if d.name else "")

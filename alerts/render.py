@@ -64,6 +64,12 @@ def stage_label(notice: Notice, today: date | None = None) -> str:
     return STAGE_LABELS.get(notice.stage, "Notice")
 
 
+def short_stage(notice: Notice, today: date | None = None) -> str:
+    """The stage's short name; a closed draft is a "Draft", not a "Draft for comment"."""
+    closed = stage_label(notice, today) == CLOSED_LABEL
+    return "Draft" if closed else stage_name(notice.stage)
+
+
 def headline(notice: Notice, days_left: int | None = None, today: date | None = None) -> str:
     """What happened, in a few words: the stage, or a comment-deadline reminder."""
     if days_left is not None:
@@ -124,8 +130,13 @@ def documents(notice: Notice) -> list[Document]:
     return out
 
 
-def comments_to(notice: Notice) -> list[tuple[str, str]]:
-    """Where comments go, as (what, value) lines: e-mail, post, contact, phone, form."""
+def comments_to(notice: Notice, today: date | None = None) -> list[tuple[str, str]]:
+    """Where comments go, as (what, value) lines: e-mail, post, contact, phone, form.
+
+    None once the period closed before `today`: an address to write to would say it is open.
+    """
+    if today is not None and policy.comments_closed(notice, today):
+        return []
     to = notice.comments_to or {}
     form = str(to.get("form_url") or "")
     lines = [("E-mail", ", ".join(to.get("emails") or [])), ("Post", to.get("postal_address") or ""),
@@ -165,7 +176,7 @@ def batch_sections(notices: Sequence[Notice], lang: str = "both",
 def _standard(group: grouping.Group, lang: str, today: date | None) -> Standard:
     title, title_en = titles(group[-1], lang)
     numbers = tuple(dict.fromkeys(num for n in group for num in n.standard_numbers))
-    entries = tuple(Entry(stage_name(n.stage), n.issuer or n.source_id, n.url, deadline_text(n, today),
+    entries = tuple(Entry(short_stage(n, today), n.issuer or n.source_id, n.url, deadline_text(n, today),
                           tuple(documents(n))) for n in group)
     return Standard(title, title_en, numbers, entries)
 
@@ -182,7 +193,7 @@ def _alert_context(notice: Notice, sub: Subscription, today: date | None,
     return {"notice": notice, "subscription": sub, "summary": notice.summary[:600], "title": title,
             "title_en": title_en, "stage_label": stage_label(notice, today),
             "deadline": deadline[:1].upper() + deadline[1:] if deadline else None,
-            "comments_to": comments_to(notice), "documents": documents(notice),
+            "comments_to": comments_to(notice, today), "documents": documents(notice),
             "reminder": headline(notice, days_left) if days_left is not None else None}
 
 
@@ -222,7 +233,7 @@ def console(notice: Notice, subscription: Subscription, thread: str | None = Non
     numbers = f" [{', '.join(notice.standard_numbers)}]" if notice.standard_numbers else ""
     due = f" ({deadline_text(notice, today)})" if notice.comment_deadline else ""
     what = (notice.stage or "-") if days_left is None else headline(notice, days_left)
-    to = "; ".join(f"{k} {v}" for k, v in comments_to(notice))
+    to = "; ".join(f"{k} {v}" for k, v in comments_to(notice, today))
     docs = "".join(f" — {d.label} {d.url}" for d in documents(notice))
     return (f"ALERT {subscription.id} {what}: {one_line(title)}{english}{numbers}{due}"
             f" — {notice.issuer or notice.source_id} — {notice.url}"
