@@ -3,7 +3,8 @@
 A standard's notices in one batch - its plan, draft and publication, or one publication listed
 by two publishers (std.samr and openstd both carry GB/T 46337-2026) - share a `standard_key` and
 form one group, filed under its most advanced stage: a draft published in the same batch is
-news about a publication. Open drafts come before closed ones, which are never filed as open.
+news about a publication, and an edition withdrawn beside a new one published (ISO 22739:2020 and
+:2024) is news about the new edition. Open drafts come before closed ones, never filed as open.
 """
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from records.notice import Notice
 CLOSED = "closed"  # the section of drafts whose comment period is over
 SECTION_ORDER: tuple[str | None, ...] = ("plan", "draft", CLOSED, "published", "effective", "withdrawn",
                                          None)
-_LIFECYCLE = {s: i for i, s in enumerate(("plan", "draft", "published", "effective", "withdrawn"))}
+# How far along a notice is, to pick the one that leads its group: a withdrawal ranks below a
+# publication because, within one standard, it is the old edition giving way.
+_LIFECYCLE = {s: i for i, s in enumerate(("plan", "draft", "withdrawn", "published", "effective"))}
 
 Group = tuple[Notice, ...]  # one standard's notices, in lifecycle order; the last one leads
 

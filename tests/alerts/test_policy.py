@@ -96,6 +96,8 @@ def test_batches_group_by_standard_under_its_latest_stage_deadlines_first() -> N
         _n("e", "draft", "2026-11-02"), _n("e", "published", published="2026-11-10"),
         _n(None, "plan", n=1), _n(None, "plan", n=2),                   # no key: one group each
         _n("f", "draft"),                                               # open, no deadline: after b and a
+        _n("g", "withdrawn", n=1), _n("g", "published", published="2026-11-01"),  # a new edition
+        _n("h", "withdrawn"),
     ]
     got = [(section, [[(n.standard_key, n.stage) for n in g] for g in groups])
            for section, groups in grouping.sections(notices, today)]
@@ -103,7 +105,9 @@ def test_batches_group_by_standard_under_its_latest_stage_deadlines_first() -> N
         ("plan", [[(None, "plan")], [(None, "plan")]]),
         ("draft", [[("b", "draft")], [("a", "plan"), ("a", "draft")], [("f", "draft")]]),
         (grouping.CLOSED, [[("c", "draft")]]),
-        ("published", [[("d", "published"), ("d", "published")], [("e", "draft"), ("e", "published")]]),
+        ("published", [[("d", "published"), ("d", "published")], [("e", "draft"), ("e", "published")],
+                       [("g", "withdrawn"), ("g", "published")]]),
+        ("withdrawn", [[("h", "withdrawn")]]),
     ]
     # Without a date, nothing can be called closed: c files under draft.
-    assert [s for s, _ in grouping.sections(notices, None)] == ["plan", "draft", "published"]
+    assert [s for s, _ in grouping.sections(notices, None)] == ["plan", "draft", "published", "withdrawn"]
