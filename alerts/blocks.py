@@ -80,7 +80,7 @@ def alert(notice: Notice, subscription: Subscription, thread: str | None = None,
         blocks.append(_section(clip(escape(notice.summary.strip()), TEXT_LIMIT)))
     blocks.append(_footer(subscription))
     numbers = f" [{escape(', '.join(notice.standard_numbers))}]" if notice.standard_numbers else ""
-    due = f" — {deadline_text(notice, today)}" if notice.comment_deadline else ""
+    due = f" — {d}" if (d := deadline_text(notice, today)) else ""
     text = clip(f"{what}: {title}{numbers}{due} — {issuer}", TEXT_LIMIT)
     return SlackMessage(text, tuple(blocks), thread, reply_broadcast=thread is not None)
 
@@ -99,8 +99,8 @@ def batch(batch: Batch, subscription: Subscription, *, today: date | None = None
         blocks.append(_section(f"…and {len(batch.notices) - shown} more: "
                                f"`regwatch preview {subscription.id}`"))
     blocks.append(_footer(subscription))
-    titles_ = "; ".join(escape(one_line(titles(n, subscription.lang)[0], 80)) for n in batch.notices[:5])
-    return SlackMessage(clip(f"{escape(batch.title)}: {titles_}", TEXT_LIMIT), tuple(blocks))
+    first = "; ".join(escape(one_line(titles(n, subscription.lang)[0], 80)) for n in batch.notices[:5])
+    return SlackMessage(clip(f"{escape(batch.title)}: {first}", TEXT_LIMIT), tuple(blocks))
 
 
 def _item(standard: Standard) -> str:

@@ -82,7 +82,7 @@ def _send_one(es: Elasticsearch, sub: Subscription, channel: Channel[Any], notic
               reminder_on: date | None) -> None:
     place = _place(notice, sub)
     parent = roots.get(place) if place else None
-    days = None if reminder_on is None else _days_until(notice, reminder_on)
+    days = None if reminder_on is None else policy.days_left(notice, reminder_on)
     today = reminder_on or policy.local_today(now, sub)
     try:
         ref = channel.send(sub.target, channel.alert(notice, sub, parent, days_left=days, today=today))
@@ -118,10 +118,6 @@ def _send_summary(es: Elasticsearch, sub: Subscription, channel: Channel[Any],
 
 def _place(notice: Notice, sub: Subscription) -> threads.Place | None:
     return (notice.standard_key, sub.channel, sub.target) if notice.standard_key else None
-
-
-def _days_until(notice: Notice, today: date) -> int:
-    return (date.fromisoformat(str(notice.comment_deadline)[:10]) - today).days
 
 
 def _lifecycle_order(notices: Sequence[Notice]) -> list[Notice]:

@@ -68,6 +68,5 @@ def _moment(text: str | None) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    # A bare date or naive time from a publisher: Chinese publishers mean Asia/Shanghai, but a
-    # day's difference cannot move a 14-day window's verdict much; UTC keeps it simple.
+    # A bare date or a naive time is taken as UTC: at most hours off, against a window of days.
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

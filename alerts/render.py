@@ -83,11 +83,9 @@ def headline(notice: Notice, days_left: int | None = None, today: date | None = 
 def deadline_text(notice: Notice, today: date | None = None) -> str | None:
     """'comments close 2026-12-20 — 14 days left', 'comments closed on 2018-11-08', or None."""
     due = policy.deadline(notice)
-    if due is None:
-        return None
-    left = None if today is None else (due - today).days
-    if left is None:
-        return f"comments close {due}"
+    left = None if today is None else policy.days_left(notice, today)
+    if due is None or left is None:
+        return None if due is None else f"comments close {due}"
     if left < 0:
         return f"comments closed on {due}"
     return f"comments close {due} — " + ("last day today" if left == 0 else
@@ -133,7 +131,7 @@ def documents(notice: Notice) -> list[Document]:
 def comments_to(notice: Notice, today: date | None = None) -> list[tuple[str, str]]:
     """Where comments go, as (what, value) lines: e-mail, post, contact, phone, form.
 
-    None once the period closed before `today`: an address to write to would say it is open.
+    Nothing once the period closed before `today`: an address to write to would say it is open.
     """
     if today is not None and policy.comments_closed(notice, today):
         return []
@@ -169,8 +167,8 @@ class Standard:
 def batch_sections(notices: Sequence[Notice], lang: str = "both",
                    today: date | None = None) -> list[tuple[str, list[Standard]]]:
     """A batch as labelled sections of standards (alerts/grouping.py decides the order)."""
-    return [(CLOSED_LABEL if key == grouping.CLOSED else STAGE_LABELS[key], [_standard(g, lang, today) for g in groups])
-            for key, groups in grouping.sections(notices, today)]
+    return [(CLOSED_LABEL if key == grouping.CLOSED else STAGE_LABELS[key],
+             [_standard(g, lang, today) for g in groups]) for key, groups in grouping.sections(notices, today)]
 
 
 def _standard(group: grouping.Group, lang: str, today: date | None) -> Standard:
@@ -231,7 +229,7 @@ def console(notice: Notice, subscription: Subscription, thread: str | None = Non
     title, title_en = titles(notice, subscription.lang)
     english = f" / {one_line(title_en)}" if title_en else ""
     numbers = f" [{', '.join(notice.standard_numbers)}]" if notice.standard_numbers else ""
-    due = f" ({deadline_text(notice, today)})" if notice.comment_deadline else ""
+    due = f" ({d})" if (d := deadline_text(notice, today)) else ""
     what = (notice.stage or "-") if days_left is None else headline(notice, days_left)
     to = "; ".join(f"{k} {v}" for k, v in comments_to(notice, today))
     docs = "".join(f" — {d.label} {d.url}" for d in documents(notice))
