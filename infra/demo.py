@@ -134,10 +134,10 @@ def _history(alerted: list[Notice]) -> str:
     days = policy.default_backfill_days()
     old = sum(policy.is_history(n, default, days) for n in alerted)
     dates = sorted(n.published_at[:10] for n in alerted if n.published_at)
-    span = f", published {dates[0]} to {dates[-1]}" if dates else ""
-    return (f"the recordings are past notices: the demo subscribes with --backfill {DEMO_BACKFILL_DAYS}; "
-            f"{old} of the {len(alerted)} alerted{span} are more than {days} days older than their\n"
-            f"                      first sight, and a subscription without --backfill would not be alerted about them")
+    span = f"published {dates[0]} to {dates[-1]}" if dates else "recorded notices"
+    return (f"the recordings are past notices ({span}) and the demo subscribes with --backfill "
+            f"{DEMO_BACKFILL_DAYS}:\n                      {old} of these {len(alerted)} alerts were published more "
+            f"than {days} days before regwatch first saw them; without --backfill they are not alerted")
 
 
 def up(live: bool = False) -> int:

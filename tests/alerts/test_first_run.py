@@ -49,5 +49,5 @@ def test_first_cycle_over_the_recordings(es, smtp, replay, monkeypatch) -> None:
         assert said.startswith("  Draft · ") and said.endswith(f"comments closed on {policy.deadline(n)}")
     # The demo's summary line says why it alerts history, and how much of it.
     said = _history(wanted)
-    assert f"--backfill {DEMO_BACKFILL_DAYS}" in said and f"{len(wanted) - len(news)} of the {len(wanted)}" in said
+    assert f"--backfill {DEMO_BACKFILL_DAYS}" in said and f"{len(wanted) - len(news)} of these {len(wanted)} alerts" in said
     print(f"\n{said}\n--- the demo's first email ({len(wanted)} notices; a default subscription: {len(news)})\n{text}")
