@@ -8,10 +8,22 @@ percent-encoded so that ``|`` or ``>`` in it cannot end the link early.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from alerts.render import STAGE_LABELS, Batch, by_stage, headline, one_line
+from alerts.render import (
+    Batch,
+    Standard,
+    batch_sections,
+    comments_to,
+    deadline_text,
+    documents,
+    headline,
+    one_line,
+    stage_label,
+    titles,
+)
 from alerts.subscriptions import Subscription
 from records.notice import Notice
 
@@ -53,26 +65,32 @@ def link(url: str, label: str) -> str:
 
 
 def alert(notice: Notice, subscription: Subscription, thread: str | None = None, *,
-          days_left: int | None = None) -> SlackMessage:
+          days_left: int | None = None, today: date | None = None) -> SlackMessage:
     """Render one alert (or a deadline reminder); a later stage replies in `thread`."""
-    title = link(notice.url, clip(escape(one_line(notice.title, 300)), 600))
+    shown, english = titles(notice, subscription.lang)
+    title = link(notice.url, clip(escape(one_line(shown, 300)), 600))
+    under = f"\n{clip(escape(one_line(english, 300)), 600)}" if english else ""
     issuer = clip(escape(one_line(notice.issuer or notice.source_id, 200)), 400)
+    what = headline(notice, days_left, today)
     blocks: list[Block] = [
-        _header(("⏰ " if days_left is not None else "📄 ") + headline(notice, days_left)),
-        _section(f"*{title}*\n{issuer}"), {"type": "section", "fields": _fields(notice)}]
+        _header(("⏰ " if days_left is not None else "📄 ") + what),
+        _section(f"*{title}*{under}\n{issuer}"), {"type": "section", "fields": _fields(notice, today)}]
+    blocks += _to_act(notice, today)
     if notice.summary.strip():
         blocks.append(_section(clip(escape(notice.summary.strip()), TEXT_LIMIT)))
     blocks.append(_footer(subscription))
     numbers = f" [{escape(', '.join(notice.standard_numbers))}]" if notice.standard_numbers else ""
-    text = clip(f"{headline(notice, days_left)}: {title}{numbers} — {issuer}", TEXT_LIMIT)
+    due = f" — {d}" if (d := deadline_text(notice, today)) else ""
+    text = clip(f"{what}: {title}{numbers}{due} — {issuer}", TEXT_LIMIT)
     return SlackMessage(text, tuple(blocks), thread, reply_broadcast=thread is not None)
 
 
-def batch(batch: Batch, subscription: Subscription) -> SlackMessage:
-    """Render a flood summary or a digest as one message, notices grouped by stage."""
+def batch(batch: Batch, subscription: Subscription, *, today: date | None = None) -> SlackMessage:
+    """Render a flood summary or a digest as one message: by stage, by standard, deadlines first."""
     blocks: list[Block] = [_header(f"📚 {batch.title}")]
-    sections = [chunk for label, notices in by_stage(batch.notices)  # each stage starts a section
-                for chunk in _pack([(f"*{label}* ({len(notices)})", 0), *((_item(n), 1) for n in notices)])]
+    sections = [chunk for label, standards in batch_sections(batch.notices, subscription.lang, today)
+                for chunk in _pack([(f"*{label}* ({len(standards)})", 0),
+                                    *((_item(s), len(s.entries)) for s in standards)])]
     shown = 0
     for text, items in sections[: MAX_BLOCKS - 3]:  # room for header, "… more" and footer
         blocks.append(_section(text))
@@ -81,15 +99,46 @@ def batch(batch: Batch, subscription: Subscription) -> SlackMessage:
         blocks.append(_section(f"…and {len(batch.notices) - shown} more: "
                                f"`regwatch preview {subscription.id}`"))
     blocks.append(_footer(subscription))
-    titles = "; ".join(escape(one_line(n.title, 80)) for n in batch.notices[:5])
-    return SlackMessage(clip(f"{escape(batch.title)}: {titles}", TEXT_LIMIT), tuple(blocks))
+    first = "; ".join(escape(one_line(titles(n, subscription.lang)[0], 80)) for n in batch.notices[:5])
+    return SlackMessage(clip(f"{escape(batch.title)}: {first}", TEXT_LIMIT), tuple(blocks))
 
 
-def _item(notice: Notice) -> str:
-    numbers = f" [{escape(', '.join(notice.standard_numbers))}]" if notice.standard_numbers else ""
-    due = f" · comments due {escape(notice.comment_deadline)}" if notice.comment_deadline else ""
-    issuer = escape(one_line(notice.issuer or notice.source_id, 60))
-    return f"• {link(notice.url, clip(escape(one_line(notice.title, 200)), 400))}{numbers} — {issuer}{due}"
+def _item(standard: Standard) -> str:
+    """One standard of a batch: its title (linked to its latest notice), then one line per notice."""
+    numbers = f" [{escape(', '.join(standard.numbers))}]" if standard.numbers else ""
+    lines = [f"• {link(standard.entries[-1].url, clip(escape(one_line(standard.title, 200)), 400))}{numbers}"]
+    if standard.title_en:
+        lines.append(f"    {clip(escape(one_line(standard.title_en, 200)), 400)}")
+    for e in standard.entries:
+        docs = "".join(f" · {link(d.url, escape(d.label))}" for d in e.documents)
+        due = f" · {escape(e.deadline)}" if e.deadline else ""
+        lines.append(f"    {link(e.url, escape(e.stage))} · {escape(one_line(e.issuer, 60))}{due}{docs}")
+    return _whole_lines(lines, TEXT_LIMIT)
+
+
+def _to_act(notice: Notice, today: date | None) -> list[Block]:
+    """Where comments go and the document pack, as sections (none when the notice names neither)."""
+    blocks: list[Block] = []
+    to = [f"{what}: {link(value, escape(value)) if what == 'Form' else escape(value)}"
+          for what, value in comments_to(notice, today)]
+    if to:
+        blocks.append(_section(_whole_lines(["*Send comments to*", *to], TEXT_LIMIT)))
+    docs = [f"• {link(d.url, escape(d.label))}" + (f" {escape(d.name)}" if d.name else "")
+            for d in documents(notice)]
+    if docs:
+        blocks.append(_section(_whole_lines(["*Documents*", *docs], TEXT_LIMIT)))
+    return blocks
+
+
+def _whole_lines(lines: list[str], limit: int) -> str:
+    """Join lines up to `limit` characters, dropping whole lines (a cut link would break)."""
+    text = lines[0][:limit]
+    for n, line in enumerate(lines[1:], start=1):
+        more = f"\n…and {len(lines) - n} more"
+        if len(text) + 1 + len(line) + len(more) > limit:
+            return text + more
+        text += "\n" + line
+    return text
 
 
 def _pack(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
@@ -103,9 +152,10 @@ def _pack(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
     return chunks
 
 
-def _fields(notice: Notice) -> list[Block]:
-    facts = [("Stage", STAGE_LABELS.get(notice.stage, "Notice")), ("Level", notice.level),
-             ("Standard", ", ".join(notice.standard_numbers)), ("Comments due", notice.comment_deadline),
+def _fields(notice: Notice, today: date | None) -> list[Block]:
+    due = deadline_text(notice, today)
+    facts = [("Stage", stage_label(notice, today)), ("Level", notice.level),
+             ("Standard", ", ".join(notice.standard_numbers)), ("Comments", due[:1].upper() + due[1:] if due else None),
              ("Published", (notice.published_at or "")[:10]), ("Jurisdiction", notice.jurisdiction)]
     return [{"type": "mrkdwn", "text": clip(f"*{name}*\n{escape(value)}", FIELD_LIMIT)}
             for name, value in facts if value]

@@ -3,10 +3,11 @@
 A channel owns its ``regwatch subscribe`` flag, the check of a target (a one-line
 SubscriptionError), its renderers and its delivery:
 
-- ``alert(notice, subscription, thread, days_left=…)`` renders one alert or reminder (a reply in
-  ``thread`` when the channel threads); ``batch(batch, subscription)`` renders a flood summary
-  or a digest. Both are pure: a channel binds pure functions (``alert = staticmethod(render.email)``)
-  from ``render``/``blocks`` or its own module.
+- ``alert(notice, subscription, thread, days_left=…, today=…)`` renders one alert or reminder (a
+  reply in ``thread`` when the channel threads); ``batch(batch, subscription, today=…)`` renders a
+  flood summary or a digest. Both are pure - ``today`` is the subscriber's date, which decides
+  "14 days left" or "comments closed" - and a channel binds pure functions
+  (``alert = staticmethod(render.email)``) from ``render``/``blocks`` or its own module.
 - ``send(target, message)`` delivers, raising DeliveryError, and returns a thread reference
   (Slack ts, email Message-ID) or None when the channel has no threads.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib
 from abc import ABC, abstractmethod
+from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from alerts.errors import SubscriptionError
@@ -57,12 +59,12 @@ class Channel(ABC, Generic[M]):
 
     @abstractmethod
     def alert(self, notice: Notice, subscription: Subscription, thread: str | None = None, *,
-              days_left: int | None = None) -> M:
-        """Render one alert (or a deadline reminder when `days_left` is given)."""
+              days_left: int | None = None, today: date | None = None) -> M:
+        """Render one alert (or a deadline reminder when `days_left` is given) as of `today`."""
 
     @abstractmethod
-    def batch(self, batch: Batch, subscription: Subscription) -> M:
-        """Render several notices as one message (a flood summary or a digest)."""
+    def batch(self, batch: Batch, subscription: Subscription, *, today: date | None = None) -> M:
+        """Render several notices as one message (a flood summary or a digest) as of `today`."""
 
     @abstractmethod
     def send(self, target: str, message: M, /) -> str | None:

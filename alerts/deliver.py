@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from elasticsearch import Elasticsearch
 
-from alerts import channels, ledger, threads
+from alerts import channels, ledger, policy, threads
 from alerts.channels import Channel
 from alerts.errors import DeliveryError
 from alerts.render import STAGE_ORDER, Batch
@@ -82,9 +82,10 @@ def _send_one(es: Elasticsearch, sub: Subscription, channel: Channel[Any], notic
               reminder_on: date | None) -> None:
     place = _place(notice, sub)
     parent = roots.get(place) if place else None
-    days = None if reminder_on is None else _days_until(notice, reminder_on)
+    days = None if reminder_on is None else policy.days_left(notice, reminder_on)
+    today = reminder_on or policy.local_today(now, sub)
     try:
-        ref = channel.send(sub.target, channel.alert(notice, sub, parent, days_left=days))
+        ref = channel.send(sub.target, channel.alert(notice, sub, parent, days_left=days, today=today))
     except DeliveryError as exc:
         ledger.mark_failed(es, lid, str(exc))
         result.failed.append((sub.id, notice.id, str(exc)))
@@ -104,7 +105,8 @@ def _send_summary(es: Elasticsearch, sub: Subscription, channel: Channel[Any],
              else f"{len(notices)} comment deadlines within {sub.reminder_days} days")
     name = "summary:" + hashlib.sha256("|".join(sorted(lids)).encode()).hexdigest()[:16]
     try:
-        channel.send(sub.target, channel.batch(Batch(title, notices, name), sub))
+        channel.send(sub.target, channel.batch(Batch(title, notices, name), sub,
+                                               today=reminder_on or policy.local_today(now, sub)))
     except DeliveryError as exc:
         ledger.mark_failed(es, lids, str(exc))
         result.failed += [(sub.id, n.id, str(exc)) for n in notices]
@@ -116,10 +118,6 @@ def _send_summary(es: Elasticsearch, sub: Subscription, channel: Channel[Any],
 
 def _place(notice: Notice, sub: Subscription) -> threads.Place | None:
     return (notice.standard_key, sub.channel, sub.target) if notice.standard_key else None
-
-
-def _days_until(notice: Notice, today: date) -> int:
-    return (date.fromisoformat(str(notice.comment_deadline)[:10]) - today).days
 
 
 def _lifecycle_order(notices: Sequence[Notice]) -> list[Notice]:

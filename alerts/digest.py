@@ -71,7 +71,7 @@ def _send(es: Elasticsearch, sub: Subscription, due: datetime, matched: list[Not
         return
     title = f"Daily digest {due.date().isoformat()}: {len(mine)} notice{'s' if len(mine) > 1 else ''}"
     try:
-        channel.send(sub.target, channel.batch(Batch(title, tuple(mine), day), sub))
+        channel.send(sub.target, channel.batch(Batch(title, tuple(mine), day), sub, today=due.date()))
     except DeliveryError as exc:
         ledger.mark_failed(es, lid, str(exc))
         result.failed += [(sub.id, n.id, str(exc)) for n in mine]

@@ -27,6 +27,7 @@ from typing import Any, Sequence
 
 from elasticsearch import Elasticsearch
 
+from alerts import policy
 from alerts.subscriptions import Filters, Subscription
 from connectors.store import NOTICES, text_query
 from records.notice import Notice, canonical_url
@@ -96,8 +97,26 @@ def match(es: Elasticsearch, notices: Sequence[Notice],
     return out
 
 
-def match_once(es: Elasticsearch, notices: Sequence[Notice],
-               subscriptions: Sequence[Subscription]) -> dict[str, list[str]]:
+def match_once(es: Elasticsearch, notices: Sequence[Notice], subscriptions: Sequence[Subscription],
+               *, backfill_days: int | None = None) -> dict[str, list[str]]:
+    """`match`, less history and less the copies of one page: what each subscription is alerted.
+
+    History (alerts/policy.py): a notice published more than `backfill_days` (default
+    REGWATCH_BACKFILL_DAYS) before regwatch first saw it, unless the subscription's own
+    backfill reaches it - a new publisher or a rebuilt index must not flood anyone.
+    """
+    days = policy.default_backfill_days() if backfill_days is None else backfill_days
+    by_id, by_sub = {n.id: n for n in notices}, {s.id: s for s in subscriptions}
+    out: dict[str, list[str]] = {}
+    for sub_id, ids in _one_per_page(es, notices, subscriptions).items():
+        kept = [i for i in ids if not policy.is_history(by_id[i], by_sub[sub_id], days)]
+        if kept:
+            out[sub_id] = kept
+    return out
+
+
+def _one_per_page(es: Elasticsearch, notices: Sequence[Notice],
+                  subscriptions: Sequence[Subscription]) -> dict[str, list[str]]:
     """`match`, less the copies of one page: a page (canonical URL) at one stage carried by two
     publishers - NIST's feed and its drafts API, say - is one event for a subscriber, not two.
 

@@ -8,11 +8,10 @@ deadline is a new deadline and earns a new reminder.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from elasticsearch import Elasticsearch
 
-from alerts import ledger, subscriptions
+from alerts import ledger, policy, subscriptions
 from alerts.deliver import DispatchResult, deliver
 from alerts.match import candidates, match_once
 from alerts.subscriptions import Subscription
@@ -37,7 +36,7 @@ def send_reminders(es: Elasticsearch, now: datetime, *,
     by_sub, clock = {s.id: s for s in subs}, ledger.ticking(now)
     for sub_id, ids in match_once(es, drafts, subs).items():
         sub = by_sub[sub_id]
-        today = now.astimezone(ZoneInfo(sub.timezone)).date()
+        today = policy.local_today(now, sub)
         due = [by_id[i] for i in ids if _within(by_id[i], today, sub)]
         if due:
             deliver(es, sub, due, result, clock(), reminder_on=today, limit=flood_limit)
@@ -45,5 +44,6 @@ def send_reminders(es: Elasticsearch, now: datetime, *,
 
 
 def _within(notice: Notice, today: date, sub: Subscription) -> bool:
-    deadline = date.fromisoformat(str(notice.comment_deadline)[:10])
-    return today <= deadline <= today + timedelta(days=sub.reminder_days)
+    # A closed comment period (days left < 0) is never reminded of.
+    left = policy.days_left(notice, today)
+    return left is not None and 0 <= left <= sub.reminder_days

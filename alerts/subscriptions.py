@@ -15,6 +15,8 @@ from records.notice import KINDS, LEVELS, STAGES
 
 INDEX = "regwatch-subscriptions"
 MODES = ("instant", "daily")
+LANGS = ("zh", "en", "both")
+MAX_BACKFILL_DAYS = 36500  # a century: more than any publisher's archive
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ _OPTIONS = ("mode", "digest_hour", "timezone", "reminders", "reminder_days", "la
 def make(channel: str, target: str, filters: Filters, *, known_sources: Iterable[str],
          now: str | None = None, mode: str = "instant", digest_hour: int = 9,
          timezone: str = "Asia/Shanghai", reminders: bool = False,
-         reminder_days: int = 3) -> Subscription:
+         reminder_days: int = 3, lang: str = "both", backfill_days: int = 0) -> Subscription:
     """Validate a subscription request; the id is stable for the same channel, target and filters.
 
     Delivery options are not part of the id: subscribing again with --daily changes how the
@@ -88,10 +90,13 @@ def make(channel: str, target: str, filters: Filters, *, known_sources: Iterable
     _check_values("kind", filters.kinds, KINDS)
     _check_values("publisher", filters.sources, tuple(known_sources))
     _check_options(mode, digest_hour, timezone, reminder_days)
+    _check_values("language", (lang,), LANGS)
+    if not 0 <= backfill_days <= MAX_BACKFILL_DAYS:
+        raise SubscriptionError(f"backfill days must be 0-{MAX_BACKFILL_DAYS}, not {backfill_days}")
     digest = hashlib.sha256(json.dumps([channel, target, asdict(filters)], sort_keys=True,
                                        ensure_ascii=False).encode()).hexdigest()[:12]
     return Subscription(f"sub-{digest}", channel, target, filters, now, mode, digest_hour, timezone,
-                        reminders, reminder_days)
+                        reminders, reminder_days, lang=lang, backfill_days=backfill_days)
 
 
 def _check_options(mode: str, digest_hour: int, timezone: str, reminder_days: int) -> None:

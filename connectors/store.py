@@ -139,6 +139,9 @@ class _Plan:
 
 def _plan(notice: Notice, before: dict[str, Any] | None) -> _Plan:
     doc, seen = notice.to_doc(), None if before is None else before["_source"]
+    # fetched_at moves with every change; the alerting policy needs the first sight.
+    doc["first_seen_at"] = ((seen or {}).get("first_seen_at") or (seen or {}).get("fetched_at")
+                            or notice.first_seen_at or notice.fetched_at)
     detail: tuple[str, ...] = ()
     if notice.detail_pending:
         bucket = _detail(doc, seen)
@@ -220,8 +223,8 @@ def _existing(es: Elasticsearch, ids: list[str]) -> dict[str, dict[str, Any]]:
     for start in range(0, len(ids), 1000):
         chunk = ids[start:start + 1000]
         resp = es.mget(index=NOTICES, ids=chunk,
-                       source_includes=["content_hash", "stage", "announced_at",
-                                        "detail_pending", "detail_attempts"])
+                       source_includes=["content_hash", "stage", "announced_at", "detail_pending",
+                                        "detail_attempts", "first_seen_at", "fetched_at"])
         found.update({d["_id"]: d for d in resp["docs"] if d.get("found")})
     return found
 

@@ -19,13 +19,14 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
 
-from alerts import render, subscriptions
+from alerts import policy, render, subscriptions
 from alerts.deliver import flood_limit
 from connectors import store
 from connectors.catalog import load_catalog
 from infra import local_es
 from infra.airflow_stack import Stack, StackError, stop_recorded
 from infra.replay import ReplayServer
+from records.notice import Notice
 from records.settings import positive, setting
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,6 +35,9 @@ AIRFLOW_HOME = DATA / "airflow"
 MAILDIR = DATA / "mailbox"
 FIXTURES = REPO / "tests" / "fixtures"  # the demo runs from a checkout: the recorded publishers
 ANALYST = "analyst@example.org"
+# The recorded publishers are history (2018 onwards): by the alerting policy a first sight of them
+# alerts nothing, so the demo's subscriptions opt in to a century, as `--backfill 36500` would.
+DEMO_BACKFILL_DAYS = 36500
 
 
 def _services(schedule: str, live: bool = False) -> tuple[Stack, ReplayServer | None, Controller]:
@@ -48,7 +52,7 @@ def _services(schedule: str, live: bool = False) -> tuple[Stack, ReplayServer | 
     known = [s.id for s in load_catalog()]
     for channel, target in (("email", ANALYST), ("console", "console")):
         subscriptions.save(es, subscriptions.make(channel, target, subscriptions.Filters(),
-                                                  known_sources=known))
+                                                  known_sources=known, backfill_days=DEMO_BACKFILL_DAYS))
     env = {"ES_URL": node.url, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
            "SMTP_FROM": "regwatch@localhost", "REGWATCH_REPLAY": replay.base if replay else "",
            "REGWATCH_POLL_SCHEDULE": schedule, "REGWATCH_OPS_EMAIL": "operators@example.org",
@@ -115,7 +119,9 @@ def _summary(started: datetime, tasks: list[dict], poll: dict, dispatch: dict, n
     for d in delivered:
         if d["channel"] == "console" and d["notice_id"] in notices:
             sub = subscriptions.get(es, d["subscription_id"])
-            print("  " + render.console(notices[d["notice_id"]], sub) if sub else "")
+            print("  " + render.console(notices[d["notice_id"]], sub,
+                                        today=policy.local_today(datetime.now(timezone.utc), sub))
+                  if sub else "")
     failed = [t.get("rendered_map_index") or t["task_id"] for t in tasks if t["state"] != "success"]
     indexed = es.count(index=store.NOTICES)["count"]
     drafts = es.count(index=store.NOTICES, query={"bool": {"filter": [
@@ -125,6 +131,7 @@ def _summary(started: datetime, tasks: list[dict], poll: dict, dispatch: dict, n
 Publishers polled:    {len(tasks)} ({len(tasks) - len(failed)} ok) — Airflow run {poll.get('dag_run_id')}: {poll['state']}
 Alert dispatch:       dispatch_alerts run triggered by the notices asset: {dispatch['state']}
 Notices indexed:      {indexed} in all, {drafts} of them blockchain drafts (Elasticsearch {local_es.Node().url})
+History:              {_history(list(notices.values()))}
 Alerts delivered:     {len(delivered)} this cycle; {sum(d['channel'] == 'email' for d in delivered)} by email, arriving as {new_mail} message(s) in {MAILDIR.relative_to(REPO)}/new
                       (more than {flood_limit()} alerts at once for one subscriber become one summary message)
 
@@ -135,6 +142,18 @@ Where to look next:
   make demo                                 # again: it alerts nothing new
 """)
     return poll["state"] == "success" and dispatch["state"] == "success"
+
+
+def _history(alerted: list[Notice]) -> str:
+    """Say that the demo alerts recorded history only because its subscriptions opted in."""
+    default = subscriptions.Subscription("default", "console", "console")
+    days = policy.default_backfill_days()
+    old = sum(policy.is_history(n, default, days) for n in alerted)
+    dates = sorted(n.published_at[:10] for n in alerted if n.published_at)
+    span = f"published {dates[0]} to {dates[-1]}" if dates else "recorded notices"
+    return (f"the recordings are past notices ({span}) and the demo subscribes with --backfill "
+            f"{DEMO_BACKFILL_DAYS}:\n                      {old} of these {len(alerted)} alerts were published more "
+            f"than {days} days before regwatch first saw them; without --backfill they are not alerted")
 
 
 def up(live: bool = False) -> int:

@@ -50,6 +50,9 @@ class Notice:
     comments_to: dict[str, Any] | None = None
     committees: list[str] = field(default_factory=list)
     plan_numbers: list[str] = field(default_factory=list)
+    # When regwatch first indexed it (set and kept across updates by connectors/store.py, which
+    # rewrites fetched_at on every change): the alerting policy's "first seen".
+    first_seen_at: str | None = None
 
     def to_doc(self) -> dict[str, Any]:
         """Return the JSON document indexed for this notice."""

@@ -25,6 +25,9 @@ DEFAULTS: dict[str, str] = {
     # Sent in our User-Agent, so a publisher's webmaster can see who polls and how to reach them.
     "REGWATCH_CONTACT_URL": "https://github.com/regwatch/regwatch",
     "REGWATCH_FLOOD_LIMIT": "5",
+    # A notice published longer than this before regwatch first saw it is history: indexed, not
+    # alerted (a new publisher, a rebuilt index); a subscription's --backfill DAYS widens it.
+    "REGWATCH_BACKFILL_DAYS": "14",
     # Longer than one send with its retries; a claim older than this is its dispatcher's no more.
     "REGWATCH_CLAIM_LEASE_SECONDS": "600",
     "REGWATCH_RETRY_DELAY_SECONDS": "30",

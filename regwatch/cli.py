@@ -119,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timezone", metavar="TZ", help="zone of the digest hour (default Asia/Shanghai)")
     p.add_argument("--reminders", action="store_true", help="remind before comment deadlines")
     p.add_argument("--reminder-days", type=int, metavar="N", help="days before the deadline (default 3)")
+    p.add_argument("--lang", metavar="zh|en|both", default="both",
+                   help="titles in Chinese, English (title_en) or both (default both)")
+    p.add_argument("--backfill", type=int, metavar="DAYS", default=0,
+                   help="also alert notices published up to DAYS before regwatch first saw them "
+                        "(default: REGWATCH_BACKFILL_DAYS, 14)")
     _add_catalog(p)
     p.set_defaults(fn=cmd_subscribe)
     p = sub.add_parser("digest", help="send the daily digests that are due")

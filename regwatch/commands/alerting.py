@@ -31,7 +31,8 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
                              mode="daily" if args.daily else "instant",
                              digest_hour=9 if args.digest_hour is None else args.digest_hour,
                              timezone=args.timezone or "Asia/Shanghai", reminders=args.reminders,
-                             reminder_days=3 if args.reminder_days is None else args.reminder_days)
+                             reminder_days=3 if args.reminder_days is None else args.reminder_days,
+                             lang=args.lang, backfill_days=args.backfill)
     if note := chosen.ready():
         print(note)
     es = store.connect()
@@ -39,8 +40,14 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
     subscriptions.save(es, sub)
     how = f"daily at {sub.digest_hour:02d}:00 {sub.timezone}" if sub.mode == "daily" else "instant"
     extra = f", reminders {sub.reminder_days} days before comment deadlines" if sub.reminders else ""
+    extra += _language_and_history(sub)
     print(f"subscribed {sub.id}: {channel} {target} ({how}{extra})")
     return 0
+
+
+def _language_and_history(sub: subscriptions.Subscription) -> str:
+    lang = {"zh": ", titles in Chinese", "en": ", titles in English"}.get(sub.lang, "")
+    return lang + (f", backfill {sub.backfill_days} days of history" if sub.backfill_days else "")
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
@@ -78,6 +85,7 @@ def cmd_subscriptions(args: argparse.Namespace) -> int:
         how = f"daily at {sub.digest_hour}:00 {sub.timezone}" if sub.mode == "daily" else "instant"
         if sub.reminders:
             how += f", reminders {sub.reminder_days} days before deadlines"
+        how += _language_and_history(sub)
         print(f"{sub.id}  {sub.channel:<7} {sub.target:<30} {how}; {wants}")
     return 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import urllib.request
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator
 from urllib.parse import urlsplit
@@ -38,10 +39,11 @@ class Webhook(channels.Channel[dict[str, Any]]):
             raise SubscriptionError(f"invalid webhook URL: {target!r}")
 
     def alert(self, notice: Notice, subscription: subs.Subscription, thread: str | None = None, *,
-              days_left: int | None = None) -> dict[str, Any]:
+              days_left: int | None = None, today: date | None = None) -> dict[str, Any]:
         return {"subscription": subscription.id, "notices": [notice.id], "title": notice.title}
 
-    def batch(self, batch: Batch, subscription: subs.Subscription) -> dict[str, Any]:
+    def batch(self, batch: Batch, subscription: subs.Subscription, *,
+              today: date | None = None) -> dict[str, Any]:
         return {"subscription": subscription.id, "notices": [n.id for n in batch.notices],
                 "title": batch.title}
 

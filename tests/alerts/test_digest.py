@@ -94,3 +94,36 @@ def test_reminders_n_days_before_the_deadline_once(es, slack, smtp) -> None:
     store.upsert_notices(es, [extended])
     again = send_reminders(es, at(f"2026-12-02T09:00:00{SH}"))
     assert {n for _, n in again.sent} == {soon.id} and len(again.sent) == 2  # new deadline, new reminder
+
+
+def test_digest_by_stage_and_standard_with_closed_drafts_closed(es, smtp) -> None:
+    subscribe(es, "email", "analyst@example.org", mode="daily", reminders=True, reminder_days=5)
+    fetched = "2026-11-30T12:00:00+00:00"
+    closed = notice(1, "draft", fetched, comment_deadline="2026-11-28")
+    later = notice(2, "draft", fetched, comment_deadline="2026-12-20")
+    sooner = notice(3, "draft", fetched, comment_deadline="2026-12-05")
+    # One standard listed by two publishers, and its draft from the same run: one group.
+    gb = dict(standard_key="num:GB/T 46337", standard_numbers=["GB/T 46337-2026"], comment_deadline=None)
+    samr = notice(4, "published", fetched, **gb)
+    openstd = replace(notice(5, "published", fetched, **gb), source_id="openstd-gb", issuer="全国标准信息公共服务平台")
+    draft = replace(notice(6, "draft", fetched, **gb), comment_deadline="2026-10-01",
+                    published_at="2026-11-19T10:00:00+08:00")
+    store.upsert_notices(es, [closed, later, sooner, samr, openstd, draft])
+    assert send_digests(es, at(f"2026-12-01T09:05:00{SH}")).messages == 1
+    [mail] = smtp.messages
+    text = mail.get_body(("plain",)).get_content()
+    sections = [line for line in text.splitlines() if line.endswith(")") and "(" in line and line[0] not in "- "]
+    assert sections == ["Draft for comment (征求意见) (2)", "Draft, comments closed (征求意见已截止) (1)",
+                        "Published (发布) (1)"]
+    open_part, closed_part = text.split("Draft, comments closed")[0], text.split("Draft, comments closed")[1]
+    assert open_part.index("第3部分") < open_part.index("第2部分")  # deadlines soonest first
+    assert "comments close 2026-12-05 — 4 days left" in open_part
+    assert "第1部分" not in open_part and "comments closed on 2026-11-28" in closed_part
+    published = text.split("Published (发布) (1)")[1]
+    assert published.count("- ") == 1  # one group: two publishers and the draft of GB/T 46337
+    assert all(n.url in published for n in (samr, openstd, draft))
+    assert "comments closed on 2026-10-01" in published
+    assert "Draft, comments closed" in mail.get_body(("html",)).get_content()
+    # Reminders: the draft closing in 4 days, never the closed ones.
+    reminded = send_reminders(es, at(f"2026-12-01T09:10:00{SH}"))
+    assert [n for _, n in reminded.sent] == [sooner.id]

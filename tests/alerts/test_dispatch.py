@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
 from alerts import subscriptions as subs
 from alerts.dispatch import dispatch
@@ -9,13 +10,23 @@ from connectors import store
 from tests.connectors.test_store import make_notice
 
 KNOWN = ["miit-yjzj", "nist-csrc"]
+NOW = datetime.now(timezone.utc)  # dispatch reads the real clock here: every date is built from it
+
+
+def days(n: int) -> str:
+    return (NOW + timedelta(days=n)).isoformat()
+
+
+# Published two days ago, comments open for three weeks more: news by any policy.
 DRAFT = make_notice("https://www.miit.gov.cn/a.html",
-                    "关于公开征求《区块链 跨链互操作技术要求》国家标准（征求意见稿）意见的通知")
-OTHER = make_notice("https://www.miit.gov.cn/b.html", "关于公开征求《人形机器人 通用技术要求》国家标准（征求意见稿）意见的公示")
+                    "关于公开征求《区块链 跨链互操作技术要求》国家标准（征求意见稿）意见的通知",
+                    published_at=days(-2), fetched_at=days(0), comment_deadline=days(21)[:10])
+OTHER = make_notice("https://www.miit.gov.cn/b.html", "关于公开征求《人形机器人 通用技术要求》国家标准（征求意见稿）意见的公示",
+                    published_at=days(-2), fetched_at=days(0))
 
 
-def subscribe(es, target: str = "analyst@example.org", **filters) -> subs.Subscription:
-    sub = subs.make("email", target, subs.Filters(**filters), known_sources=KNOWN)
+def subscribe(es, target: str = "analyst@example.org", backfill_days: int = 0, **filters) -> subs.Subscription:
+    sub = subs.make("email", target, subs.Filters(**filters), known_sources=KNOWN, backfill_days=backfill_days)
     subs.save(es, sub)
     return sub
 
@@ -63,3 +74,43 @@ def test_failed_delivery_is_retried_and_sent_once(es, smtp, monkeypatch) -> None
     retried = dispatch(es, [])  # the next dispatch, even for other notices, retries the failure
     assert len(retried.sent) == 1 and len(smtp.messages) == 1
     assert not dispatch(es, [DRAFT.id]).sent and len(smtp.messages) == 1
+
+
+def test_history_is_indexed_but_alerted_only_to_who_opted_in(es, smtp, monkeypatch) -> None:
+    monkeypatch.delenv("REGWATCH_BACKFILL_DAYS", raising=False)  # the default: 14 days
+    # A new publisher's archive: first seen now, published 40 days ago (and one 10 days ago).
+    old = replace(DRAFT, id="old", url="https://www.miit.gov.cn/old.html", published_at=days(-40))
+    recent = replace(DRAFT, id="recent", url="https://www.miit.gov.cn/recent.html", published_at=days(-10))
+    store.upsert_notices(es, [old, recent])
+    subscribe(es, "default@example.org")
+    subscribe(es, "backfill@example.org", backfill_days=60)
+    result = dispatch(es, ["old", "recent"], clock=lambda: NOW)
+    got = sorted((m["To"], m["X-Regwatch-Notice"]) for m in smtp.messages)
+    assert got == [("backfill@example.org", "old"), ("backfill@example.org", "recent"),
+                   ("default@example.org", "recent")]
+    assert len(result.sent) == 3 and not result.failed
+    assert {n["id"] for n in store.search_notices(es, "跨链互操作")} == {"old", "recent"}  # searchable
+    # Nothing is left due: the old notice was handled (not alerted), not forgotten for later.
+    assert not dispatch(es, [], clock=lambda: NOW).sent and len(smtp.messages) == 3
+
+
+def test_an_update_keeps_the_first_sight_so_old_news_stays_old(es, smtp) -> None:
+    # Seen a year ago when published; its page changes now: the same stage, nothing to alert...
+    seen = replace(DRAFT, published_at=days(-400), fetched_at=days(-399), comment_deadline=None)
+    store.upsert_notices(es, [seen])
+    changed = replace(seen, summary="更正", fetched_at=days(0), content_hash="changed")
+    assert store.upsert_notices(es, [changed]).updated == [seen.id]
+    [doc] = store.get_notices(es, [seen.id])
+    assert (doc.first_seen_at, doc.fetched_at) == (seen.fetched_at, changed.fetched_at)
+    # ...and when it moves to a new stage it is news: first seen a day after publication.
+    moved = replace(changed, stage="published", content_hash="moved")
+    store.upsert_notices(es, [moved])
+    subscribe(es)
+    assert len(dispatch(es, [seen.id], clock=lambda: NOW).sent) == 1
+    # A rebuilt index sees the same page for the first time today: history, not news.
+    for index in store.INDICES.values():
+        es.indices.delete(index=index)
+    store.ensure_indices(es)
+    store.upsert_notices(es, [moved])
+    subscribe(es)
+    assert not dispatch(es, [seen.id], clock=lambda: NOW).sent and len(smtp.messages) == 1

@@ -24,7 +24,7 @@ def test_subscribe_daily_with_reminders_then_digest_and_remind(es, slack, capsys
     due = fetched.replace(hour=8, minute=0, second=0, microsecond=0)
     due += timedelta(days=1) if due <= fetched else timedelta(0)  # the first 08:00 UTC after it
     store.upsert_notices(es, [make_notice("https://www.miit.gov.cn/c.html", "《区块链 存证应用指南》（征求意见稿）",
-                                          fetched_at=fetched.isoformat(),
+                                          fetched_at=fetched.isoformat(), published_at=fetched.isoformat(),
                                           comment_deadline=(due + timedelta(days=4)).date().isoformat())])
     assert main(["digest", "--now", (due - timedelta(minutes=1)).isoformat()]) == 0
     assert "regwatch digest: 0 messages" in capsys.readouterr().out
@@ -58,3 +58,17 @@ def test_subscribe_refuses_a_slack_token_slack_refuses(es, slack, monkeypatch, c
     assert "Slack auth.test: invalid_auth" in err and "nothing saved" in err
     assert err.count("\n") == 1 and "xoxb" not in err
     assert subs.list_all(es) == []
+
+
+def test_subscribe_with_language_and_backfill(es, capsys) -> None:
+    assert main(["subscribe", "--email", "analyst@example.org", "--lang", "en", "--backfill", "30"]) == 0
+    assert "(instant, titles in English, backfill 30 days of history)" in capsys.readouterr().out
+    [sub] = subs.list_all(es)
+    assert (sub.lang, sub.backfill_days) == ("en", 30)
+    assert main(["subscriptions"]) == 0 and "titles in English, backfill 30 days" in capsys.readouterr().out
+    for argv, message in [(["--backfill", "-1"], "backfill days must be 0-36500, not -1"),
+                          (["--lang", "fr"], "unknown language: fr (known: zh, en, both)")]:
+        assert main(["subscribe", "--email", "other@example.org", *argv]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1
+    assert len(subs.list_all(es)) == 1

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
 from alerts import ledger, render, threads
 from alerts import subscriptions as subs
@@ -12,7 +13,9 @@ from tests.connectors.test_store import make_notice
 KNOWN = ["miit-yjzj"]
 DRAFT = replace(make_notice("https://www.miit.gov.cn/draft.html",
                             "关于公开征求《区块链 跨链互操作技术要求》国家标准（征求意见稿）意见的通知"),
-                standard_key="gb:blockchain-cross-chain", published_at="2026-06-01T10:00:00+08:00")
+                standard_key="gb:blockchain-cross-chain", published_at="2026-11-18T10:00:00+08:00",
+                # dispatch reads the real clock: a deadline ahead of it keeps the draft open for comment
+                comment_deadline=(datetime.now(timezone.utc) + timedelta(days=30)).date().isoformat())
 PUBLISHED = replace(make_notice("https://www.miit.gov.cn/pub.html",
                                 "国家市场监督管理总局 国家标准化管理委员会发布《区块链 跨链互操作技术要求》",
                                 stage="published"),

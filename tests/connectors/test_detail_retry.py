@@ -74,7 +74,7 @@ def html_list(server: ScriptedServer, now: datetime, deadline: datetime, *, etag
 
 def subscribe(es, source_id: str) -> None:
     subs.save(es, subs.make("email", "analyst@example.org", subs.Filters(blockchain_only=False, kinds=()),
-                            known_sources=[source_id]))
+                            known_sources=[source_id], backfill_days=36500))  # any publication date
 
 
 def notice(es, notice_id: str) -> dict:

@@ -30,7 +30,8 @@ def asset_events() -> list[dict]:
 
 def test_poll_then_dispatch_through_airflow(bag, es, smtp, replay, monkeypatch) -> None:
     monkeypatch.setenv("REGWATCH_REPLAY", replay.base)
-    subs.save(es, subs.make("email", "analyst@example.org", subs.Filters(), known_sources=["miit-yjzj"]))
+    subs.save(es, subs.make("email", "analyst@example.org", subs.Filters(), known_sources=["miit-yjzj"],
+                            backfill_days=36500))  # the recordings are history: opt in
     before = len(asset_events())
     run = bag.dags["poll_publishers"].test()
     assert run.state == "success"

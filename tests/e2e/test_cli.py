@@ -33,7 +33,7 @@ def services(es, smtp, replay, two_publishers):
 
 
 def test_run_once_indexes_alerts_by_email_then_nothing_new(services, smtp) -> None:
-    sub = regwatch("subscribe", "--email", "analyst@example.org", env=services)
+    sub = regwatch("subscribe", "--email", "analyst@example.org", "--backfill", "36500", env=services)
     assert sub.returncode == 0, sub.stderr
     first = regwatch("run", "--once", "--replay", services["REPLAY"], env=services)
     assert first.returncode == 0, first.stdout + first.stderr

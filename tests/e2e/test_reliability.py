@@ -23,7 +23,7 @@ from tests.conftest import TEST_NODE
 
 def subscribe_all(es) -> None:
     subs.save(es, subs.make("email", "analyst@example.org", subs.Filters(blockchain_only=False, kinds=()),
-                            known_sources=["miit-yjzj", "nist-csrc"]))
+                            known_sources=["miit-yjzj", "nist-csrc"], backfill_days=36500))  # recordings
 
 
 def test_a_poll_that_failed_half_way_loses_nothing_on_retry(es, smtp, replay, two_publishers) -> None:

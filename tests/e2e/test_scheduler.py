@@ -28,7 +28,7 @@ def stack(tmp_path, es, smtp, replay, two_publishers):
 
 def test_poll_and_asset_triggered_dispatch_on_the_scheduler(stack, es, smtp) -> None:
     subs.save(es, subs.make("email", "analyst@example.org", subs.Filters(),
-                            known_sources=["miit-yjzj", "nist-csrc"]))
+                            known_sources=["miit-yjzj", "nist-csrc"], backfill_days=36500))
     stack.wait_for_dags(["poll_publishers", "dispatch_alerts"])
     started = datetime.now(timezone.utc).isoformat()
     run_id = stack.trigger("poll_publishers")

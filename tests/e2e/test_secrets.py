@@ -80,9 +80,10 @@ def test_secrets_stay_out_of_output_logs_and_index(secured, replay, two_publishe
             outputs.append(done.stdout + done.stderr)
             return done
 
-        assert run("subscribe", "--email", "analyst@example.org").returncode == 0
-        assert run("subscribe", "--slack", "#standards").returncode == 0
-        assert run("subscribe", "--slack", "#no-such-channel").returncode == 0
+        # The recorded publishers are history (REGWATCH_BACKFILL_DAYS): these opt in to alert it.
+        assert run("subscribe", "--email", "analyst@example.org", "--backfill", "36500").returncode == 0
+        assert run("subscribe", "--slack", "#standards", "--backfill", "36500").returncode == 0
+        assert run("subscribe", "--slack", "#no-such-channel", "--backfill", "36500").returncode == 0
         first = run("run", "--once", "--replay", replay.base)
         assert sink.count >= 1 and slack.messages  # both channels really authenticated
         assert "channel_not_found" in first.stdout  # a failure is reported …
