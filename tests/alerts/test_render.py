@@ -90,7 +90,7 @@ Documents:
 - Feedback form (DOC) 意见反馈表.doc: https://www.miit.gov.cn/fb.doc
 
 --
-Subscription sub-1 · to stop: regwatch unsubscribe sub-1
+Subscription sub-1 · to stop, ask your regwatch operator (regwatch unsubscribe sub-1)
 """
 
 
@@ -262,7 +262,7 @@ Published (发布) (1)
   https://openstd.samr.gov.cn/1
 
 --
-Subscription sub-1 · to stop: regwatch unsubscribe sub-1
+Subscription sub-1 · to stop, ask your regwatch operator (regwatch unsubscribe sub-1)
 """
     slack = blocks.batch(render.Batch("4 new notices", notices, "summary:y"), SUB, today=TODAY)
     labels = [b["text"]["text"].split("\n")[0] for b in slack.blocks if b["type"] == "section"]
