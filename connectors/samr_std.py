@@ -13,10 +13,12 @@ lists newest first by default (code-corpus file id 71591847168), openstd sorts b
 ``circulation_date desc`` on request. So paging stops at an empty page, at a page holding only
 notices already indexed, at rows older than the ``since_days`` window, or at ``pages``.
 
-The list rows carry no English name; a standard's detail page (gbDetailed, its 基础信息 block of
-``dt.basicInfo-item`` / ``dd`` pairs, sources.md §2a) does: 英文标准名称, the official English
-title. With ``english_names`` a new standard's detail page is read for it (the ``title_en``
-hint, so the Notice's English is the publisher's own rather than a gloss).
+The list rows carry no English name; a standard's detail page does: 英文标准名称, the official
+English title. std.samr's gbDetailed holds it in its 基础信息 block of ``dt.basicInfo-item`` /
+``dd`` pairs (sources.md §2a); openstd's newGbInfo in ``div.bor2 table.tdlist``, as a cell
+「英文标准名称：<b>…</b>」 (code-corpus file id 29179174015). With ``english_names`` a new
+standard's detail page is read for it (the ``title_en`` hint, so the Notice's English is the
+publisher's own rather than a gloss).
 """
 from __future__ import annotations
 
@@ -55,6 +57,7 @@ PLAN_STAGES = {"正在起草": "plan", "正在征求意见": "draft", "正在审
 # 71239842431, 59287913159): 即将实施/未实施 is published but not yet in force; 现行 is in force.
 STATE_STAGES = {"即将实施": "published", "未实施": "published", "现行": "effective", "废止": "withdrawn",
                 "被代替": "withdrawn"}
+_EN_LABEL = "英文标准名称"
 # openstd's table is read by its header, as its column order differs between list pages.
 _COLUMNS = {"number": "标准号", "name": "标准名称", "state": "状态", "issued": "发布日期", "active": "实施日期"}
 
@@ -73,8 +76,8 @@ class SamrStdOptions(BaseModel):
     stop_at_known: bool = True
     # Not sent by default: the measured newest-first order is what the platform gives unasked.
     sort_order: Literal["asc", "desc"] | None = None
-    # std.samr standards: read each new standard's detail page for its official English title
-    # (one more request per new standard, none for those already indexed).
+    # Standards (std.samr or openstd): read each new standard's detail page for its official
+    # English title (one more request per new standard, none for those already indexed).
     english_names: bool = False
 
 
@@ -102,21 +105,35 @@ def collect(source: Source, http: HttpClient, seen: Seen, now: date | None = Non
         urls = [i.url for i in found]
         if opts.stop_at_known and set(urls) <= seen(urls):
             break  # a page of notices already indexed: what follows was indexed before them
-    if opts.english_names and opts.mode == "standards":
+    if opts.english_names and opts.mode != "plans":
         known = seen(list(items))
-        return [i if i.url in known else html.with_detail(i, http, english_name) for i in items.values()]
+        parse = english_name if opts.mode == "standards" else openstd_english_name
+        return [i if i.url in known else html.with_detail(i, http, parse) for i in items.values()]
     return list(items.values())
 
 
 def english_name(page: str, item: FetchedItem) -> FetchedItem:
-    """Add a detail page's 英文标准名称 (its 基础信息 dt/dd pairs) to the item as the title_en hint."""
+    """Add a gbDetailed page's 英文标准名称 (its 基础信息 dt/dd pairs) to the item as the title_en hint."""
     for term in html.parse(page).xpath("//dt[contains(@class, 'basicInfo-item')]"):
-        if strip_highlight(html.text_of(term)).rstrip("：: ") == "英文标准名称":
+        if strip_highlight(html.text_of(term)).rstrip("：: ") == _EN_LABEL:
             value = term.getnext()
-            english = strip_highlight(html.text_of(value)) if value is not None else ""
-            if english:
-                return replace(item, hints={**item.hints, "title_en": english})
+            return _with_english(item, html.text_of(value) if value is not None else "")
     return item
+
+
+def openstd_english_name(page: str, item: FetchedItem) -> FetchedItem:
+    """Add a newGbInfo page's 英文标准名称 (a ``table.tdlist`` cell: label, then the name in <b>)."""
+    for cell in html.parse(page).xpath("//table[contains(@class, 'tdlist')]//td"):
+        text = strip_highlight(html.text_of(cell))
+        if text.startswith(_EN_LABEL):
+            bold = cell.xpath(".//b")
+            return _with_english(item, html.text_of(bold[0]) if bold else text[len(_EN_LABEL):].lstrip("：: "))
+    return item
+
+
+def _with_english(item: FetchedItem, raw: str) -> FetchedItem:
+    english = strip_highlight(raw)
+    return replace(item, hints={**item.hints, "title_en": english}) if english else item
 
 
 def read_page(source: Source, http: HttpClient, page: int) -> list[FetchedItem]:

@@ -15,6 +15,7 @@ from connectors.samr_std import (
     clean_row,
     collect,
     fetch,
+    openstd_english_name,
     parse_answer,
     parse_openstd,
     parse_rows,
@@ -22,6 +23,7 @@ from connectors.samr_std import (
     standard_number,
     strip_highlight,
 )
+from records.items import FetchedItem
 from tests.servers import Reply
 
 SRC = parse_entry({"id": "t-samr", "kind": "samr-std", "url": "https://std.samr.gov.cn/gb/gbQuery"}, 1)
@@ -248,3 +250,23 @@ def test_english_names_come_from_new_standards_detail_pages(scripted, reply, hin
     assert [p for p in scripted.hits if p.startswith("/gb/search/gbDetailed")] == [_url("A1")]
     assert (new.hints.get("title_en"), new.detail_failed) == (hint, failed)
     assert "title_en" not in indexed.hints and not indexed.detail_failed
+
+
+def _newgbinfo(cell: str) -> str:
+    """A newGbInfo page's div.bor2 table.tdlist as code-corpus file id 29179174015 reads it."""
+    return (f'<html><body><div class="bor2"><table class="tdlist"><tr><td>标准号：GB/T 43572-2023</td></tr>'
+            f'<tr><td>中文标准名称：<b>区块链和分布式记账技术 术语</b></td></tr><tr><td>{cell}</td></tr></table>'
+            f'<button data-value="BA1C9DCAFCA8AA8B2E5DEEA9A94C787A">在线预览</button></div></body></html>')
+
+
+@pytest.mark.parametrize("cell, hint", [
+    ("英文标准名称：<b>Blockchain and distributed ledger technologies—Vocabulary</b>",
+     "Blockchain and distributed ledger technologies—Vocabulary"),
+    ("英文标准名称：Blockchain  and distributed ledger technologies—Vocabulary",  # no <b>: the text after the label
+     "Blockchain and distributed ledger technologies—Vocabulary"),
+    ("英文标准名称：<b></b>", None),  # an empty name: the gloss will stand in
+    ("标准状态：现行", None),
+])
+def test_openstd_english_name_is_the_tdlist_cell(cell, hint) -> None:
+    item = FetchedItem(source_id="openstd-gb", url="u", title="GB/T 43572-2023 区块链和分布式记账技术 术语")
+    assert openstd_english_name(_newgbinfo(cell), item).hints.get("title_en") == hint
