@@ -1,6 +1,7 @@
 """What an analyst acts on (comments_to, typed attachments, committees, plan numbers) survives indexing."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from connectors import store
@@ -24,7 +25,8 @@ def test_the_extracted_fields_index_and_filter(es) -> None:
     notice = normalise(ITEM, SourceMeta("miit-yjzj", "工业和信息化部", "CN"), NOW)
     store.upsert_notices(es, [notice])
     es.indices.refresh(index=store.NOTICES)
-    assert store.get_notices(es, [notice.id]) == [notice]
+    # The store adds when it first saw the notice; everything else comes back as written.
+    assert store.get_notices(es, [notice.id]) == [replace(notice, first_seen_at=notice.fetched_at)]
     stored: Notice = store.get_notices(es, [notice.id])[0]
     assert (stored.committees, stored.plan_numbers) == (["SAC/TC 590"], ["20253417-T-339"])
     assert stored.comments_to == {"emails": ["tc590@cesi.cn"], "postal_address": None, "contact": None,
