@@ -115,7 +115,7 @@ def _tally(planned: Sequence[Change | None], report: ReprocessReport) -> list[Ch
     report.unchanged += sum(1 for c in planned if c is not None and not c.after)
     report.changed += len(changes)
     for change in changes:
-        report.by_field.update(change.after)
+        report.by_field.update(list(change.after))  # the names, not the values
         if len(report.examples) < EXAMPLES:
             report.examples.append(change)
     return changes
