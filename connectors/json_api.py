@@ -61,7 +61,7 @@ class JsonApiOptions(BaseModel):
     title_strip: str | None = None
 
 
-@register("json-api", JsonApiOptions)
+@register("json-api", JsonApiOptions, stated=("stage", "standard_numbers"))
 def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
     """Read up to `pages` pages of the API and map each element through the field paths."""
     opts: JsonApiOptions = source.options

@@ -27,16 +27,21 @@ class Kind:
     name: str
     options: type[BaseModel]
     fetch: FetchFn
+    # Notice fields this kind's items may state outright as hints (FetchedItem.hints). They are
+    # not stored apart from the notice, so `regwatch reprocess` keeps the stored value of these
+    # fields rather than replace a publisher's statement with the classifier's guess.
+    stated: tuple[str, ...] = ()
 
 
 KINDS: dict[str, Kind] = {}
 
 
-def register(name: str, options: type[BaseModel]) -> Callable[[FetchFn], FetchFn]:
-    """Register a kind's fetch function and its options model."""
+def register(name: str, options: type[BaseModel],
+             stated: tuple[str, ...] = ()) -> Callable[[FetchFn], FetchFn]:
+    """Register a kind's fetch function, its options model and the fields its hints state."""
 
     def decorate(fn: FetchFn) -> FetchFn:
-        KINDS[name] = Kind(name, options, fn)
+        KINDS[name] = Kind(name, options, fn, stated)
         return fn
 
     return decorate

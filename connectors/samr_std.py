@@ -81,7 +81,7 @@ class SamrStdOptions(BaseModel):
     english_names: bool = False
 
 
-@register("samr-std", SamrStdOptions)
+@register("samr-std", SamrStdOptions, stated=("kind", "level", "stage", "standard_numbers"))
 def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
     """Read pages newest first until an empty page, a known page, the window's end, or `pages`."""
     return collect(source, http, seen)

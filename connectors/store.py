@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, TransportError
 from elasticsearch.helpers import streaming_bulk
@@ -246,6 +246,46 @@ def _write(es: Elasticsearch, actions: list[dict[str, Any]]) -> set[str]:
         raise StoreError(f"{len(rejected)} documents rejected by Elasticsearch, first: "
                          f"{first.get('_id')}: {first.get('error', {}).get('reason', first.get('error'))}")
     return {f["_id"] for f in failures}
+
+
+def scan_notices(es: Elasticsearch, query: Mapping[str, Any], *,
+                 page_size: int = 500) -> Iterator[list[dict[str, Any]]]:
+    """Yield every notice matching `query`, a page at a time: hits with _source and the
+    _seq_no/_primary_term they were read at (for conditional writes back).
+
+    A point in time keeps the pages consistent while the caller writes to the index it scans.
+    """
+    keep = "5m"
+    pit = es.open_point_in_time(index=NOTICES, keep_alive=keep)["id"]
+    try:
+        after: list[Any] | None = None
+        while True:
+            resp = es.search(pit={"id": pit, "keep_alive": keep}, query=dict(query), size=page_size,
+                             sort=["_shard_doc"], search_after=after, seq_no_primary_term=True)
+            pit, hits = resp.get("pit_id", pit), resp["hits"]["hits"]
+            if not hits:
+                return
+            yield hits
+            after = hits[-1]["sort"]
+    finally:
+        es.close_point_in_time(id=pit)
+
+
+def read_notices(es: Elasticsearch, ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The current version of these notices: hits with _source, _seq_no and _primary_term."""
+    if not ids:
+        return []
+    return [d for d in es.mget(index=NOTICES, ids=list(ids))["docs"] if d.get("found")]
+
+
+def update_notices(es: Elasticsearch,
+                   updates: Mapping[str, tuple[tuple[int, int], dict[str, Any]]]) -> set[str]:
+    """Write these fields into these notices (id -> ((seq_no, primary_term) read, fields)),
+    each only if the notice is still the version read; return the ids that changed meanwhile.
+    """
+    return _write(es, [{"_op_type": "update", "_index": NOTICES, "_id": i, "if_seq_no": version[0],
+                        "if_primary_term": version[1], "doc": fields}
+                       for i, (version, fields) in updates.items()])
 
 
 def get_notices(es: Elasticsearch, ids: Sequence[str]) -> list[Notice]:

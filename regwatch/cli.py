@@ -25,7 +25,15 @@ from regwatch.commands.alerting import (
     cmd_unsubscribe,
 )
 from regwatch.commands.doctor import cmd_doctor
-from regwatch.commands.notices import cmd_classify, cmd_fetch, cmd_run, cmd_search, cmd_sources, preset_names
+from regwatch.commands.notices import (
+    cmd_classify,
+    cmd_fetch,
+    cmd_reprocess,
+    cmd_run,
+    cmd_search,
+    cmd_sources,
+    preset_names,
+)
 from regwatch.commands.services import cmd_es, cmd_init, cmd_kibana, cmd_mailbox, cmd_replay
 
 # --- parser -------------------------------------------------------------------------------------
@@ -84,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read publishers from a replay server (default $REGWATCH_REPLAY)")
     _add_catalog(p)
     p.set_defaults(fn=cmd_run)
+    p = sub.add_parser("reprocess", help="re-derive indexed notices with this version's transforms "
+                                         "(no refetch, no alerts)")
+    p.add_argument("--source", action="append", help="publisher id (repeatable; default: all)")
+    p.add_argument("--dry-run", action="store_true", help="count and show changes, write nothing")
+    _add_catalog(p)
+    p.set_defaults(fn=cmd_reprocess)
     p = sub.add_parser("search", help="search indexed notices")
     p.add_argument("text", nargs="*")
     _add_filters(p)

@@ -1,4 +1,4 @@
-"""Commands about notices: classify, fetch, sources, run, search."""
+"""Commands about notices: classify, fetch, sources, run, reprocess, search."""
 from __future__ import annotations
 
 import argparse
@@ -17,6 +17,30 @@ from records.settings import replay_url
 from regwatch.commands import UsageError, json_line
 from regwatch.pipeline import CycleSummary, run_cycle
 from transforms.normalise import SourceMeta, normalise
+
+# --- reprocess ------------------------------------------------------------------------------
+
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    from regwatch.reprocess import reprocess
+
+    catalog = load_catalog(args.catalog)
+    unknown = sorted(set(args.source or ()) - {s.id for s in catalog})
+    if unknown:
+        raise UsageError(f"unknown source {unknown[0]!r} (see `regwatch sources`)")
+    es = store.connect()
+    store.ensure_indices(es)  # an upgrade's new fields are mapped before they are written
+    report = reprocess(es, catalog, only=args.source or (), dry_run=args.dry_run)
+    for change in report.examples if args.dry_run else ():
+        print(f"{change.id}: " + "; ".join(f"{k}: {_short(change.before.get(k))} -> {_short(v)}"
+                                           for k, v in change.after.items()))
+    print(report.line(dry_run=args.dry_run))
+    return 0
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
 
 # --- classify -------------------------------------------------------------------------------
 
