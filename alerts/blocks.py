@@ -7,7 +7,9 @@ percent-encoded so that ``|`` or ``>`` in it cannot end the link early.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -62,10 +64,42 @@ def alert(notice: Notice, subscription: Subscription, thread: str | None = None,
         _section(f"*{title}*\n{issuer}"), {"type": "section", "fields": _fields(notice)}]
     if notice.summary.strip():
         blocks.append(_section(clip(escape(notice.summary.strip()), TEXT_LIMIT)))
+    blocks.append(actions(notice, subscription, reminder=days_left is not None))
     blocks.append(_footer(subscription))
     numbers = f" [{escape(', '.join(notice.standard_numbers))}]" if notice.standard_numbers else ""
     text = clip(f"{headline(notice, days_left)}: {title}{numbers} — {issuer}", TEXT_LIMIT)
     return SlackMessage(text, tuple(blocks), thread, reply_broadcast=thread is not None)
+
+
+def actions(notice: Notice, subscription: Subscription, *, reminder: bool = False,
+            today: date | None = None) -> Block:
+    """The alert's buttons, handled by alerts/web/slack_handlers.py: mute the standard, remind
+    before the comment deadline (drafts with one, still open on `today` if given), unsubscribe."""
+    value = json.dumps({"s": subscription.id, "n": notice.id}, separators=(",", ":"))
+    buttons: list[Block] = []
+    if notice.standard_key:
+        buttons.append(_button(MUTE, "Mute this standard", value))
+    deadline = str(notice.comment_deadline or "")[:10]
+    if (notice.stage == "draft" and deadline and not reminder
+            and (today is None or deadline >= today.isoformat())):
+        buttons.append(_button(REMIND, "Remind me before the deadline", value))
+    unsubscribe = _button(UNSUBSCRIBE, "Unsubscribe this channel", value)
+    unsubscribe.update(style="danger", confirm={
+        "title": _plain("Unsubscribe this channel?"), "confirm": _plain("Unsubscribe"),
+        "deny": _plain("Cancel"),
+        "text": _plain("Every regwatch subscription of this channel ends; /regwatch subscribe starts again.")})
+    return {"type": "actions", "block_id": "regwatch_actions", "elements": [*buttons, unsubscribe]}
+
+
+MUTE, REMIND, UNSUBSCRIBE = "regwatch_mute", "regwatch_remind", "regwatch_unsubscribe"
+
+
+def _button(action_id: str, label: str, value: str) -> Block:
+    return {"type": "button", "action_id": action_id, "text": _plain(label), "value": value}
+
+
+def _plain(text: str) -> Block:
+    return {"type": "plain_text", "text": text, "emoji": True}
 
 
 def batch(batch: Batch, subscription: Subscription) -> SlackMessage:
