@@ -84,9 +84,10 @@ def _filters(action: str, words: list[str]) -> Command:
             single[name] = value.strip()
         else:
             raise SlashError(_unknown(word))
-    kinds = tuple(lists.pop("kinds")) or ("standard",)
-    filters = Filters(kinds=kinds, text=single.get("text", ""),
-                      **{k: tuple(dict.fromkeys(v)) for k, v in lists.items()})
+    got = {k: tuple(dict.fromkeys(v)) for k, v in lists.items()}  # in order, without repeats
+    filters = Filters(sources=got["sources"], jurisdictions=got["jurisdictions"],
+                      kinds=got["kinds"] or ("standard",), stages=got["stages"], levels=got["levels"],
+                      standard_numbers=got["standard_numbers"], text=single.get("text", ""))
     return Command(action, filters, _lang(single.get("lang")), "daily" if "daily" in single else "instant",
                    _hour(single.get("daily") or ""), "reminders" in single)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
 
-from elasticsearch import Elasticsearch
+from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 
 from alerts import blocks, reminder_requests, slash, subscriptions
 from alerts.errors import SubscriptionError
@@ -236,10 +236,25 @@ def _notice(es: Elasticsearch, notice_id: str) -> Notice | None:
 
 
 def mute(es: Elasticsearch, sub_id: str, standard_key: str) -> bool:
-    """Add a standard to a subscription's mutes in one atomic update; False if it was there."""
-    resp = es.update(index=subscriptions.INDEX, id=sub_id, refresh="wait_for", script={
-        "lang": "painless", "params": {"key": standard_key}, "source": (
-            "if (ctx._source.muted_standards == null) { ctx._source.muted_standards = []; }"
-            "if (ctx._source.muted_standards.contains(params.key)) { ctx.op = 'noop'; }"
-            "else { ctx._source.muted_standards.add(params.key); }")})
-    return bool(resp["result"] == "updated")
+    """Add a standard to a subscription's mutes; False if it was there (or the subscription is gone).
+
+    Read, then write only if nobody wrote in between (if_seq_no), else read again: two clicks at
+    once, or a change from the manage page, are never lost. (No scripts: the embedded node has
+    no painless.)
+    """
+    for _ in range(5):
+        try:
+            got = es.get(index=subscriptions.INDEX, id=sub_id)
+        except NotFoundError:
+            return False
+        doc = got["_source"]
+        muted = list(doc.get("muted_standards") or [])
+        if standard_key in muted:
+            return False
+        try:
+            es.index(index=subscriptions.INDEX, id=sub_id, document={**doc, "muted_standards": [*muted, standard_key]},
+                     if_seq_no=got["_seq_no"], if_primary_term=got["_primary_term"], refresh="wait_for")
+        except ConflictError:
+            continue
+        return True
+    raise SubscriptionError(f"{sub_id} keeps changing; try again")
