@@ -31,6 +31,7 @@ DEFAULTS: dict[str, str] = {
     "REGWATCH_REPLAY_PORT": "8765",
     "REGWATCH_MAILBOX_PORT": "8025",
     "REGWATCH_AIRFLOW_PORT": "8080",
+    "REGWATCH_WEB_PORT": "8090",  # `regwatch serve`
     "REGWATCH_ES_PORT": "9200",
     "REGWATCH_ES_VERSION": "9.5.4",
     "REGWATCH_ES_JAVA_OPTS": "-Xms512m -Xmx512m",

@@ -50,6 +50,9 @@ class SlackServer(ThreadingHTTPServer):
         self.calls: list[tuple[str, float, int]] = []  # (method, monotonic time, HTTP status)
         self.queued: list[Raw] = []
         self.responses: list[tuple[str, dict[str, Any]]] = []  # (path, JSON) posted to response URLs
+        # Socket Mode: apps.connections.open, with the app-level token, hands out this WebSocket URL.
+        self.app_token = "xapp-1-A0REGWATCH-test-secret"
+        self.socket_url: str | None = None
         self._lock = threading.Lock()
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
@@ -74,6 +77,10 @@ class SlackServer(ThreadingHTTPServer):
         with self._lock:
             if self.queued:
                 return 0, self.queued.pop(0)
+            if method == "apps.connections.open":
+                if auth != f"Bearer {self.app_token}" or not self.socket_url:
+                    return 200, {"ok": False, "error": "invalid_auth" if self.socket_url else "not_allowed"}
+                return 200, {"ok": True, "url": self.socket_url}
             if auth != f"Bearer {self.token}":
                 return 200, {"ok": False, "error": "not_authed" if not auth else "invalid_auth"}
             if method == "auth.test":
