@@ -17,6 +17,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.socket_mode import SocketModeClient
+from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
@@ -40,7 +41,7 @@ def client(app_token: str | None = None) -> SocketModeClient:
     return socket
 
 
-def handle(socket: SocketModeClient, req: SocketModeRequest) -> None:
+def handle(socket: BaseSocketModeClient, req: SocketModeRequest) -> None:
     """Acknowledge one envelope, answering it when it is a slash command or one of our buttons."""
     payload: dict[str, Any] = req.payload or {}
     if req.type not in ("slash_commands", "interactive"):
