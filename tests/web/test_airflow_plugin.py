@@ -14,7 +14,7 @@ import httpx
 from alerts import subscriptions
 from tests.conftest import REPO
 from tests.servers import free_port
-from tests.web.test_slack_endpoints import SECRET, slash_body, signed
+from tests.web.test_slack_endpoints import SECRET, signed, slash_body
 
 PLUGINS = {"AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
 SERVE = """
