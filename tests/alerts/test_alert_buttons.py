@@ -11,10 +11,10 @@ from alerts import blocks
 from alerts import subscriptions as subs
 from alerts.match import match
 from connectors import store
-from tests.connectors.test_store import make_notice
+from tests.web.test_slack_endpoints import fresh
 
 SUB = subs.make("slack", "#standards", subs.Filters(), known_sources=["miit-yjzj"])
-DRAFT = make_notice("https://www.miit.gov.cn/k.html", "《区块链 跨链 技术要求》（征求意见稿）",
+DRAFT = fresh("https://www.miit.gov.cn/k.html", "《区块链 跨链 技术要求》（征求意见稿）",
                     standard_key="GB/T 88888", comment_deadline="2026-12-20")
 MUTE, REMIND, UNSUB = blocks.MUTE, blocks.REMIND, blocks.UNSUBSCRIBE
 
@@ -47,7 +47,7 @@ def test_every_alert_carries_the_buttons_before_its_footer() -> None:
 
 
 def test_a_muted_standard_is_skipped_for_that_subscription_only(es) -> None:
-    other = replace(make_notice("https://www.miit.gov.cn/o.html", "《区块链 存证 要求》（征求意见稿）"),
+    other = replace(fresh("https://www.miit.gov.cn/o.html", "《区块链 存证 要求》（征求意见稿）"),
                     standard_key="GB/T 77777")
     store.upsert_notices(es, [DRAFT, other])
     loud = subs.make("slack", "#compliance", subs.Filters(), known_sources=["miit-yjzj"])

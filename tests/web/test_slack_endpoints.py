@@ -61,6 +61,12 @@ def app(es, slack, two_publishers, monkeypatch) -> Iterator[Served]:
         yield served
 
 
+def fresh(url: str, title: str, **fields: Any):
+    """A notice published yesterday and fetched an hour ago (alerting skips old history)."""
+    return make_notice(url, title, published_at=(NOW - timedelta(days=1)).isoformat(),
+                       fetched_at=(NOW - timedelta(hours=1)).isoformat(), **fields)
+
+
 def signed(body: str, secret: str = SECRET, at: float | None = None) -> dict[str, str]:
     timestamp = str(int(time.time() if at is None else at))
     signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
@@ -141,11 +147,9 @@ def test_an_unknown_filter_word_gets_one_clear_line_and_saves_nothing(app, es) -
 
 
 def test_subscribe_list_preview_unsubscribe(app, es) -> None:
-    recent = (NOW - timedelta(days=2)).isoformat()
-    draft = make_notice("https://www.miit.gov.cn/sc.html", "关于公开征求《区块链 智能合约 安全要求》行业标准（征求意见稿）意见的通知",
-                        fetched_at=recent, comment_deadline=(NOW + timedelta(days=20)).date().isoformat())
-    other = make_notice("https://www.miit.gov.cn/x.html", "关于公开征求《区块链 跨链 技术要求》行业标准（征求意见稿）意见的通知",
-                        fetched_at=recent)
+    draft = fresh("https://www.miit.gov.cn/sc.html", "关于公开征求《区块链 智能合约 安全要求》行业标准（征求意见稿）意见的通知",
+                        comment_deadline=(NOW + timedelta(days=20)).date().isoformat())
+    other = fresh("https://www.miit.gov.cn/x.html", "关于公开征求《区块链 跨链 技术要求》行业标准（征求意见稿）意见的通知")
     store.upsert_notices(es, [draft, other])
     es.indices.refresh(index=store.NOTICES)
 
@@ -218,7 +222,7 @@ def _button(buttons: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
 
 def test_mute_this_standard_stops_its_alerts_in_this_channel_only(app, es, slack) -> None:
     key = "GB/T 99999"
-    draft = make_notice("https://www.miit.gov.cn/m.html", "《区块链 存证 技术要求》（征求意见稿）",
+    draft = fresh("https://www.miit.gov.cn/m.html", "《区块链 存证 技术要求》（征求意见稿）",
                         standard_key=key, standard_numbers=["GB/T 99999-2026"])
     buttons = _alerted(es, slack, draft)
     assert [b["action_id"] for b in buttons] == ["regwatch_mute", "regwatch_remind", "regwatch_unsubscribe"]
@@ -231,7 +235,7 @@ def test_mute_this_standard_stops_its_alerts_in_this_channel_only(app, es, slack
     [muted] = [s for s in subs(es) if s.target == "#standards"]
     assert muted.muted_standards == (key,)
 
-    published = replace(make_notice("https://www.miit.gov.cn/m2.html", "《区块链 存证 技术要求》发布",
+    published = replace(fresh("https://www.miit.gov.cn/m2.html", "《区块链 存证 技术要求》发布",
                                     stage="published", standard_key=key))
     posted = len(slack.messages)
     result = dispatch(es, [published.id] if store.upsert_notices(es, [published]).created else [])
@@ -241,7 +245,7 @@ def test_mute_this_standard_stops_its_alerts_in_this_channel_only(app, es, slack
 
 def test_remind_me_before_the_deadline_is_recorded_once_and_sent(app, es, slack) -> None:
     deadline = (NOW + timedelta(days=10)).date()
-    draft = make_notice("https://www.miit.gov.cn/r.html", "《区块链 隐私计算 技术要求》（征求意见稿）",
+    draft = fresh("https://www.miit.gov.cn/r.html", "《区块链 隐私计算 技术要求》（征求意见稿）",
                         comment_deadline=deadline.isoformat())
     buttons = _alerted(es, slack, draft)
     answer = click(app, slack, _button(buttons, "regwatch_remind"))
@@ -262,7 +266,7 @@ def test_remind_me_before_the_deadline_is_recorded_once_and_sent(app, es, slack)
 
 
 def test_remind_refuses_a_closed_deadline(app, es, slack) -> None:
-    closed = make_notice("https://www.miit.gov.cn/c.html", "《区块链 数据 要求》（征求意见稿）",
+    closed = fresh("https://www.miit.gov.cn/c.html", "《区块链 数据 要求》（征求意见稿）",
                          comment_deadline=(NOW - timedelta(days=3)).date().isoformat())
     buttons = _alerted(es, slack, closed)
     assert click(app, slack, _button(buttons, "regwatch_remind"))["text"].startswith("Comments closed on")
@@ -270,7 +274,7 @@ def test_remind_refuses_a_closed_deadline(app, es, slack) -> None:
 
 
 def test_unsubscribe_this_channel_ends_its_subscriptions_only(app, es, slack) -> None:
-    draft = make_notice("https://www.miit.gov.cn/u.html", "《区块链 标识 要求》（征求意见稿）")
+    draft = fresh("https://www.miit.gov.cn/u.html", "《区块链 标识 要求》（征求意见稿）")
     buttons = _alerted(es, slack, draft)
     command(app, "subscribe stage=draft")  # a second one here, by channel id
     elsewhere = subscriptions.make("slack", "#compliance", subscriptions.Filters(), known_sources=["miit-yjzj"])
