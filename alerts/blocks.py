@@ -21,6 +21,8 @@ HEADER_LIMIT, TEXT_LIMIT, FIELD_LIMIT, MAX_BLOCKS = 150, 3000, 2000, 50
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"  # everything else (| < > " space, non-ASCII) is %-encoded
 Block = dict[str, Any]
+# The alert buttons' action_ids, answered by alerts/web/slack_handlers.py.
+MUTE, REMIND, UNSUBSCRIBE = "regwatch_mute", "regwatch_remind", "regwatch_unsubscribe"
 
 
 @dataclass(frozen=True)
@@ -89,9 +91,6 @@ def actions(notice: Notice, subscription: Subscription, *, reminder: bool = Fals
         "deny": _plain("Cancel"),
         "text": _plain("Every regwatch subscription of this channel ends; /regwatch subscribe starts again.")})
     return {"type": "actions", "block_id": "regwatch_actions", "elements": [*buttons, unsubscribe]}
-
-
-MUTE, REMIND, UNSUBSCRIBE = "regwatch_mute", "regwatch_remind", "regwatch_unsubscribe"
 
 
 def _button(action_id: str, label: str, value: str) -> Block:

@@ -106,7 +106,7 @@ def _preview(es: Elasticsearch, cmd: slash.Command, place: Place, now: datetime)
     filters = cmd.filters
     if cmd.subscription_id:
         sub = subscriptions.get(es, cmd.subscription_id)
-        if sub is None or sub.target not in place.targets:
+        if sub is None or sub.channel != "slack" or sub.target not in place.targets:
             return Reply(f"⚠️ no subscription `{cmd.subscription_id}` in this channel (see `/regwatch list`)")
         filters = sub.filters
     else:  # the same checks as subscribe, so a preview never shows what subscribe would refuse
