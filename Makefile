@@ -24,13 +24,13 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# `make test` runs the suite, then again (all but the Airflow tests) with the clock 400 days ahead,
+# `make test` runs the suite, then again (all but the Airflow and `realclock` tests) with the clock 400 days ahead,
 # so that no test leans on today's date. Not FAKETIME_DONT_FAKE_MONOTONIC: with it libfaketime
 # 0.9.10 breaks Python 3.11's time.sleep (EINVAL); without it a timed lock wait that expires
 # never returns, hence the overall timeout.
 test: setup lint
 	$(BIN)/python -m pytest
-	PYTHONDONTWRITEBYTECODE=1 timeout 1800 faketime -f '+400d' $(BIN)/python -m pytest -m "not airflow" -p no:cacheprovider -q
+	PYTHONDONTWRITEBYTECODE=1 timeout 1800 faketime -f '+400d' $(BIN)/python -m pytest -m "not airflow and not realclock" -p no:cacheprovider -q
 
 demo: setup
 	@$(BIN)/python -m infra.demo demo

@@ -7,6 +7,7 @@ percent-encoded so that ``|`` or ``>`` in it cannot end the link early.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -31,6 +32,8 @@ HEADER_LIMIT, TEXT_LIMIT, FIELD_LIMIT, MAX_BLOCKS = 150, 3000, 2000, 50
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"  # everything else (| < > " space, non-ASCII) is %-encoded
 Block = dict[str, Any]
+# The alert buttons' action_ids, answered by alerts/web/slack_handlers.py.
+MUTE, REMIND, UNSUBSCRIBE = "regwatch_mute", "regwatch_remind", "regwatch_unsubscribe"
 
 
 @dataclass(frozen=True)
@@ -78,11 +81,40 @@ def alert(notice: Notice, subscription: Subscription, thread: str | None = None,
     blocks += _to_act(notice, today)
     if notice.summary.strip():
         blocks.append(_section(clip(escape(notice.summary.strip()), TEXT_LIMIT)))
+    blocks.append(actions(notice, subscription, reminder=days_left is not None, today=today))
     blocks.append(_footer(subscription))
     numbers = f" [{escape(', '.join(notice.standard_numbers))}]" if notice.standard_numbers else ""
     due = f" — {d}" if (d := deadline_text(notice, today)) else ""
     text = clip(f"{what}: {title}{numbers}{due} — {issuer}", TEXT_LIMIT)
     return SlackMessage(text, tuple(blocks), thread, reply_broadcast=thread is not None)
+
+
+def actions(notice: Notice, subscription: Subscription, *, reminder: bool = False,
+            today: date | None = None) -> Block:
+    """The alert's buttons, handled by alerts/web/slack_handlers.py: mute the standard, remind
+    before the comment deadline (drafts with one, still open on `today` if given), unsubscribe."""
+    value = json.dumps({"s": subscription.id, "n": notice.id}, separators=(",", ":"))
+    buttons: list[Block] = []
+    if notice.standard_key:
+        buttons.append(_button(MUTE, "Mute this standard", value))
+    deadline = str(notice.comment_deadline or "")[:10]
+    if (notice.stage == "draft" and deadline and not reminder
+            and (today is None or deadline >= today.isoformat())):
+        buttons.append(_button(REMIND, "Remind me before the deadline", value))
+    unsubscribe = _button(UNSUBSCRIBE, "Unsubscribe this channel", value)
+    unsubscribe.update(style="danger", confirm={
+        "title": _plain("Unsubscribe this channel?"), "confirm": _plain("Unsubscribe"),
+        "deny": _plain("Cancel"),
+        "text": _plain("Every regwatch subscription of this channel ends; /regwatch subscribe starts again.")})
+    return {"type": "actions", "block_id": "regwatch_actions", "elements": [*buttons, unsubscribe]}
+
+
+def _button(action_id: str, label: str, value: str) -> Block:
+    return {"type": "button", "action_id": action_id, "text": _plain(label), "value": value}
+
+
+def _plain(text: str) -> Block:
+    return {"type": "plain_text", "text": text, "emoji": True}
 
 
 def batch(batch: Batch, subscription: Subscription, *, today: date | None = None) -> SlackMessage:

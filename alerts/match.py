@@ -79,9 +79,9 @@ def match(es: Elasticsearch, notices: Sequence[Notice],
     if not notices or not subscriptions:
         return {}
     facets = _Facets(list({n.id: n for n in notices}.values()))
-    groups: dict[Filters, list[str]] = {}
+    groups: dict[Filters, list[Subscription]] = {}
     for sub in subscriptions:
-        groups.setdefault(sub.filters, []).append(sub.id)
+        groups.setdefault(sub.filters, []).append(sub)
     masks = {f: facets.mask(f) for f in groups}
     scopes: dict[str, int] = {}
     for f, mask in masks.items():
@@ -89,12 +89,20 @@ def match(es: Elasticsearch, notices: Sequence[Notice],
             scopes[f.text] = scopes.get(f.text, 0) | mask
     texts = _text_masks(es, facets, scopes)
     out: dict[str, list[str]] = {}
-    for f, sub_ids in groups.items():
+    keys = {n.id: n.standard_key for n in notices}
+    for f, subs in groups.items():
         mask = masks[f] & texts.get(f.text, 0) if f.text else masks[f]
         if mask:
             ids = facets.select(mask)
-            out.update((sid, ids) for sid in sub_ids)
+            out.update((sub.id, kept) for sub in subs if (kept := _unmuted(ids, sub, keys)))
     return out
+
+
+def _unmuted(ids: list[str], sub: Subscription, keys: dict[str, str | None]) -> list[str]:
+    """Leave out the notices of standards this subscription muted (an alert's "Mute" button)."""
+    if not sub.muted_standards:
+        return ids
+    return [i for i in ids if keys[i] is None or keys[i] not in sub.muted_standards]
 
 
 def match_once(es: Elasticsearch, notices: Sequence[Notice], subscriptions: Sequence[Subscription],

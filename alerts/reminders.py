@@ -4,6 +4,10 @@ For drafts whose ``comment_deadline`` falls within the next ``reminder_days`` da
 subscription's own, counted in its time zone), one reminder per subscription x notice x
 deadline, only to subscriptions with ``reminders`` on whose filters match the draft. An extended
 deadline is a new deadline and earns a new reminder.
+
+A reminder asked for one notice from a Slack alert's button (alerts/reminder_requests.py) is sent
+the same way to the subscription that asked, whether or not it has ``reminders`` on; the ledger
+keeps it to one reminder when both apply.
 """
 from __future__ import annotations
 
@@ -11,10 +15,11 @@ from datetime import date, datetime, timedelta, timezone
 
 from elasticsearch import Elasticsearch
 
-from alerts import ledger, policy, subscriptions
+from alerts import ledger, policy, reminder_requests, subscriptions
 from alerts.deliver import DispatchResult, deliver
 from alerts.match import candidates, match_once
 from alerts.subscriptions import Subscription
+from connectors.store import get_notices
 from records.notice import Notice
 
 
@@ -23,6 +28,7 @@ def send_reminders(es: Elasticsearch, now: datetime, *,
     """Remind every subscription that asked about drafts whose comments are due soon."""
     now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     result = DispatchResult()
+    _send_requested(es, now, result, flood_limit)
     subs = subscriptions.list_all(es, reminders=True)
     if not subs:
         return result
@@ -47,3 +53,24 @@ def _within(notice: Notice, today: date, sub: Subscription) -> bool:
     # A closed comment period (days left < 0) is never reminded of.
     left = policy.days_left(notice, today)
     return left is not None and 0 <= left <= sub.reminder_days
+
+
+def _send_requested(es: Elasticsearch, now: datetime, result: DispatchResult,
+                    flood_limit: int | None) -> None:
+    """Send the reminders asked for one notice each, when their deadline is near enough."""
+    requests = reminder_requests.due(es, now.date() - timedelta(days=1), now.date() + timedelta(days=91))
+    notices = {n.id: n for n in get_notices(es, sorted({r["notice_id"] for r in requests}))}
+    wanted: dict[str, list[Notice]] = {}
+    for r in requests:
+        if r["notice_id"] in notices:
+            wanted.setdefault(r["subscription_id"], []).append(notices[r["notice_id"]])
+    clock = ledger.ticking(now)
+    for sub_id, asked in wanted.items():
+        sub = subscriptions.get(es, sub_id)  # None: unsubscribed since
+        if sub is None or sub.paused:
+            continue
+        today = now.astimezone(ZoneInfo(sub.timezone)).date()
+        due = [n for n in asked if n.stage == "draft" and n.standard_key not in sub.muted_standards
+               and n.comment_deadline and _within(n, today, sub)]
+        if due:
+            deliver(es, sub, due, result, clock(), reminder_on=today, limit=flood_limit)

@@ -20,6 +20,8 @@ INDICES = {
     "regwatch-deliveries": "regwatch-deliveries-v1",
     "regwatch-sources": "regwatch-sources-v1",
     "regwatch-standards": "regwatch-standards-v1",
+    "regwatch-reminders": "regwatch-reminders-v1",
+    "regwatch-slack-requests": "regwatch-slack-requests-v1",
 }
 NOTICES = "regwatch-notices"
 # Polls that try a failed detail page before giving up on it: ten polls span hours on the

@@ -11,11 +11,13 @@ import argparse
 import mailbox
 import os
 import secrets
+import subprocess
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import httpx
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
 
@@ -24,10 +26,11 @@ from alerts.deliver import flood_limit
 from connectors import store
 from connectors.catalog import load_catalog
 from infra import local_es
-from infra.airflow_stack import Stack, StackError, stop_recorded
+from infra.airflow_stack import Stack, StackError, stop_pids, stop_recorded
 from infra.replay import ReplayServer
 from records.notice import Notice
 from records.settings import positive, setting
+from regwatch.commands.services import public_url
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / ".data"
@@ -156,20 +159,50 @@ def _history(alerted: list[Notice]) -> str:
             f"than {days} days before regwatch first saw them; without --backfill they are not alerted")
 
 
+def start_web(env: dict[str, str], port: int, log: Path, timeout: float = 60) -> subprocess.Popen[bytes]:
+    """Start `regwatch serve` on loopback beside the stack; return once it answers /healthz."""
+    with log.open("ab") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "regwatch.cli", "serve", "--port", str(port)],
+                                env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise StackError(f"regwatch serve exited (code {proc.returncode}); see {log}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    stop_pids([proc.pid])
+    raise StackError(f"regwatch serve did not answer within {timeout:.0f}s; see {log}")
+
+
 def up(live: bool = False) -> int:
     """Keep the stack running (polling on its schedule) until interrupted."""
     stack, replay, smtp = _services(setting("REGWATCH_POLL_SCHEDULE"), live)
+    web: subprocess.Popen[bytes] | None = None
     try:
         stack.start()
+        port = int(positive("REGWATCH_WEB_PORT"))
+        web = start_web(stack.env, port, DATA / "web.log")
         print(f"regwatch is up. Airflow UI: {stack.url} (login admin / {stack.password}); "
-              f"mailbox: {MAILDIR}; Ctrl-C (or `make down`) stops it.", flush=True)
-        while all(p.poll() is None for p in stack.procs):
+              f"mailbox: {MAILDIR}; subscriber web app: http://127.0.0.1:{port} (Slack request URLs "
+              f"{public_url('127.0.0.1', port)}/slack/commands and …/slack/interactions); "
+              "Ctrl-C (or `make down`) stops it.", flush=True)
+        while all(p.poll() is None for p in [*stack.procs, web]):
             time.sleep(2)
-        print("an Airflow process exited; stopping", file=sys.stderr)
+        print("an Airflow process or the web app exited; stopping", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
+    except StackError as exc:
+        print(f"up: error: {exc}", file=sys.stderr)
+        return 1
     finally:
+        if web is not None:
+            stop_pids([web.pid])
         stack.stop()
         if replay:
             replay.stop()

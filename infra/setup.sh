@@ -40,8 +40,8 @@ es_host=${ES_URL#*://}
 add_connection regwatch_es "$(printf '{"conn_type":"generic","host":"%s","port":%s,"login":"%s","password":"%s","schema":"%s"}' \
   "${es_host%:*}" "${es_host##*:}" "$ES_USERNAME" "$ES_PASSWORD" "${ES_URL%%://*}")"
 if [ -n "${SLACK_BOT_TOKEN:-}" ]; then
-  add_connection regwatch_slack "$(printf '{"conn_type":"slack","password":"%s","extra":{"base_url":"%s"}}' \
-    "$SLACK_BOT_TOKEN" "${SLACK_API_URL:-}")"
+  add_connection regwatch_slack "$(printf '{"conn_type":"slack","password":"%s","extra":{"base_url":"%s","signing_secret":"%s"}}' \
+    "$SLACK_BOT_TOKEN" "${SLACK_API_URL:-}" "${SLACK_SIGNING_SECRET:-}")"
 fi
 if [ -n "${SMTP_HOST:-}" ]; then
   add_connection regwatch_smtp "$(printf '{"conn_type":"smtp","host":"%s","port":%s,"login":"%s","password":"%s","extra":{"from_email":"%s","starttls":"%s"}}' \

@@ -32,10 +32,11 @@ DEFAULTS: dict[str, str] = {
     "REGWATCH_CLAIM_LEASE_SECONDS": "600",
     "REGWATCH_RETRY_DELAY_SECONDS": "30",
     # Where subscribers reach the web app (`regwatch serve`): the base of the links in e-mails.
-    "REGWATCH_PUBLIC_URL": "http://127.0.0.1:8000",
+    "REGWATCH_PUBLIC_URL": "http://127.0.0.1:8090",
     "REGWATCH_REPLAY_PORT": "8765",
     "REGWATCH_MAILBOX_PORT": "8025",
     "REGWATCH_AIRFLOW_PORT": "8080",
+    "REGWATCH_WEB_PORT": "8090",  # `regwatch serve`
     "REGWATCH_ES_PORT": "9200",
     "REGWATCH_ES_VERSION": "9.5.4",
     "REGWATCH_ES_JAVA_OPTS": "-Xms512m -Xmx512m",

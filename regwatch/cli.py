@@ -34,7 +34,7 @@ from regwatch.commands.notices import (
     cmd_sources,
     preset_names,
 )
-from regwatch.commands.services import cmd_es, cmd_init, cmd_kibana, cmd_mailbox, cmd_replay
+from regwatch.commands.services import cmd_es, cmd_init, cmd_kibana, cmd_mailbox, cmd_replay, cmd_serve
 
 # --- parser -------------------------------------------------------------------------------------
 
@@ -161,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=int(DEFAULTS["REGWATCH_REPLAY_PORT"]))
     p.add_argument("--root", help="the fixture folder (default: tests/fixtures of this checkout)")
     p.set_defaults(fn=cmd_replay)
+    p = sub.add_parser("serve", help="the subscriber web app: Slack's /regwatch and buttons, e-mail links")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=int(DEFAULTS["REGWATCH_WEB_PORT"]))
+    p.add_argument("--socket-mode", action="store_true",
+                   help="no listening port: receive Slack's requests over Socket Mode ($SLACK_APP_TOKEN)")
+    p.set_defaults(fn=cmd_serve)
     p = sub.add_parser("mailbox", help="a local SMTP server writing to a Maildir")
     p.add_argument("--port", type=int, default=int(DEFAULTS["REGWATCH_MAILBOX_PORT"]))
     p.add_argument("--path", default=".data/mailbox")

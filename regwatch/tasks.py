@@ -25,7 +25,8 @@ CONNECTIONS = {
                                 "SMTP_STARTTLS": _text(c.extra_dejson.get("starttls")),
                                 "SMTP_FROM": c.extra_dejson.get("from_email")},
     "regwatch_slack": lambda c: {"SLACK_BOT_TOKEN": c.password,
-                                 "SLACK_API_URL": c.extra_dejson.get("base_url")},
+                                 "SLACK_API_URL": c.extra_dejson.get("base_url"),
+                                 "SLACK_SIGNING_SECRET": c.extra_dejson.get("signing_secret")},
     "regwatch_links": lambda c: {"REGWATCH_LINK_KEY": c.password,
                                  "REGWATCH_PUBLIC_URL": c.extra_dejson.get("public_url")},
 }

@@ -42,6 +42,8 @@ SERVICE_FIXTURES = {"es_url", "es", "secured_node", "secured", *AIRFLOW_FIXTURES
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "services: starts Elasticsearch or Airflow (set from the fixtures)")
     config.addinivalue_line("markers", "airflow: needs Airflow's database or scheduler (set from the fixtures)")
+    config.addinivalue_line("markers", "realclock: relies on timed waits, which libfaketime stops from "
+                                       "ever expiring (slack_sdk's Socket Mode runner)")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -4,6 +4,9 @@ It answers ``auth.test`` and ``chat.postMessage`` as Slack does: a bearer token 
 (``invalid_auth`` otherwise), unknown channels get ``channel_not_found``, a thread_ts must be a
 message of that channel, and blocks over Slack's limits get ``invalid_blocks``. Tests can queue
 raw replies (429 with Retry-After, 500) that are served before the normal handling.
+
+It also stands in for the ``response_url`` Slack gives with a slash command or a button click
+(``/actions/…``, ``/commands/…``): it records the JSON posted there in ``responses``.
 """
 from __future__ import annotations
 
@@ -46,12 +49,20 @@ class SlackServer(ThreadingHTTPServer):
         self.messages: list[Posted] = []
         self.calls: list[tuple[str, float, int]] = []  # (method, monotonic time, HTTP status)
         self.queued: list[Raw] = []
+        self.responses: list[tuple[str, dict[str, Any]]] = []  # (path, JSON) posted to response URLs
+        # Socket Mode: apps.connections.open, with the app-level token, hands out this WebSocket URL.
+        self.app_token = "xapp-1-A0REGWATCH-test-secret"
+        self.socket_url: str | None = None
         self._lock = threading.Lock()
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}/api/"
+
+    def response_url(self, name: str = "1") -> str:
+        """A response_url as Slack gives one with a button click, answered by this server."""
+        return f"http://127.0.0.1:{self.server_address[1]}/actions/T0REGWATCH/{name}/hook-secret"
 
     def queue(self, *replies: Raw) -> None:
         """Serve these raw replies to the next requests, before answering normally."""
@@ -66,6 +77,10 @@ class SlackServer(ThreadingHTTPServer):
         with self._lock:
             if self.queued:
                 return 0, self.queued.pop(0)
+            if method == "apps.connections.open":
+                if auth != f"Bearer {self.app_token}" or not self.socket_url:
+                    return 200, {"ok": False, "error": "invalid_auth" if self.socket_url else "not_allowed"}
+                return 200, {"ok": True, "url": self.socket_url}
             if auth != f"Bearer {self.token}":
                 return 200, {"ok": False, "error": "not_authed" if not auth else "invalid_auth"}
             if method == "auth.test":
@@ -111,6 +126,26 @@ def _check_blocks(blocks: list[dict[str, Any]]) -> str | None:
         if len(block.get("fields") or []) > 10 or any(len(f.get("text", "")) > 2000
                                                       for f in block.get("fields") or []):
             return f"invalid fields [json-pointer:/blocks/{i}/fields]"
+        if block.get("type") == "actions" and (problem := _check_actions(block.get("elements") or [])):
+            return f"{problem} [json-pointer:/blocks/{i}/elements]"
+    return None
+
+
+def _check_actions(elements: list[dict[str, Any]]) -> str | None:
+    """Slack's limits for buttons: 1-25 of them, unique action_ids, short labels and values."""
+    if not 1 <= len(elements) <= 25:
+        return "must have 1-25 elements"
+    ids = [e.get("action_id") for e in elements]
+    if len(set(ids)) != len(ids):
+        return "action_id must be unique"
+    for e in elements:
+        text = e.get("text") or {}
+        if e.get("type") != "button" or text.get("type") != "plain_text" or not 0 < len(text.get("text", "")) <= 75:
+            return "button text must be plain_text of 1-75 characters"
+        if len(e.get("value") or "") > 2000 or len(e.get("action_id") or "") > 255:
+            return "value or action_id too long"
+        if e.get("style") not in (None, "primary", "danger"):
+            return "invalid style"
     return None
 
 
@@ -120,6 +155,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         method = self.path.split("?")[0].rsplit("/", 1)[-1]
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        if self.path.startswith(("/actions/", "/commands/")):
+            return self._response_url(raw)
         if "json" in (self.headers.get("Content-Type") or ""):
             args = json.loads(raw or "{}")
         else:
@@ -133,6 +170,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         for name, value in {"Content-Length": str(len(body)), **headers}.items():
             self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _response_url(self, raw: str) -> None:
+        # Slack answers a response_url with 200 "ok", or 400 for a body that is not a message.
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            message = None
+        ok = isinstance(message, dict) and bool(message.get("text") or message.get("blocks"))
+        if ok:
+            self.server.responses.append((self.path, message))
+        body = b"ok" if ok else b"invalid_payload"
+        self.send_response(200 if ok else 400)
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 

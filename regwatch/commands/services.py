@@ -84,6 +84,31 @@ def checkout_fixtures(bases: Sequence[Path] | None = None) -> Path:
                      "give the fixture folder with --root DIR")
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The subscriber-facing web app (alerts/web), or Slack's Socket Mode for the same handlers."""
+    if args.socket_mode:
+        from alerts.web import socket_mode
+
+        return socket_mode.run()
+    import uvicorn
+
+    from alerts.web.app import create_app
+
+    print(f"regwatch web app on http://{args.host}:{args.port}; Slack request URLs: "
+          f"{public_url(args.host, args.port)}/slack/commands and …/slack/interactions", flush=True)
+    try:
+        uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning",
+                    proxy_headers=True, server_header=False)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def public_url(host: str, port: int) -> str:
+    """REGWATCH_PUBLIC_URL (what Slack and e-mailed links reach), else the address served."""
+    return (os.environ.get("REGWATCH_PUBLIC_URL") or f"http://{host}:{port}").rstrip("/")
+
+
 def cmd_mailbox(args: argparse.Namespace) -> int:
     import time
 

@@ -43,7 +43,7 @@ def test_matching_delivers_once_across_reruns(es, smtp, monkeypatch) -> None:
     plain = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     assert DRAFT.url in plain and DRAFT.url in html
-    assert message["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/u/sub-")
+    assert message["List-Unsubscribe"].startswith("<http://127.0.0.1:8090/u/sub-")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     again = dispatch(es, [DRAFT.id, OTHER.id])
     assert not again.sent and len(again.skipped) == 1 and len(smtp.messages) == 1

@@ -30,7 +30,8 @@ def everything(message: blocks.SlackMessage) -> str:
 
 def test_alert_blocks_carry_the_facts_within_limits() -> None:
     message = blocks.alert(NOTICE, SUB)
-    header, title, fields, summary, footer = message.blocks
+    header, title, fields, summary, actions, footer = message.blocks
+    assert actions["type"] == "actions"  # the buttons: tests/alerts/test_alert_buttons.py
     assert header["type"] == "header" and header["text"]["text"] == "📄 Draft for comment"
     assert title["text"]["text"].startswith("*<https://www.miit.gov.cn/a.html|关于公开征求《区块链")
     assert "工业和信息化部" in title["text"]["text"]

@@ -52,7 +52,9 @@ def command_lines(path: Path) -> list[str]:
 
 def _as_regwatch(text: str) -> str | None:
     words = text.split()
-    if len(words) > 1 and words[0].rsplit("/", 1)[-1] == "regwatch" and re.match(r"[a-z-]", words[1]):
+    # `.venv/bin/regwatch …` is the command; `/regwatch …` is Slack's slash command (alerts/slash.py).
+    if (len(words) > 1 and words[0].rsplit("/", 1)[-1] == "regwatch" and words[0] != "/regwatch"
+            and re.match(r"[a-z-]", words[1])):
         return "regwatch " + " ".join(words[1:])
     return None
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 
+import httpx
 import pytest
 
 from alerts import subscriptions as subs
 from connectors import store
 from infra.airflow_stack import Stack
 from tests.servers import free_port
+from tests.web.test_slack_endpoints import SECRET, signed, slash_body
 
 
 @pytest.fixture
@@ -21,6 +23,7 @@ def stack(tmp_path, es, smtp, replay, two_publishers):
     env = {"ES_URL": os.environ["ES_URL"], "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port),
            "REGWATCH_REPLAY": replay.base, "REGWATCH_CATALOG": str(catalog),
            "REGWATCH_POLL_SCHEDULE": "none", "REGWATCH_RETRY_DELAY_SECONDS": "1"}
+    env["SLACK_SIGNING_SECRET"] = SECRET  # the web app the API server mounts (plugins/regwatch_web.py)
     running = Stack(tmp_path / "airflow", port=free_port(), env=env).start()
     yield running
     running.stop()
@@ -44,3 +47,14 @@ def test_poll_and_asset_triggered_dispatch_on_the_scheduler(stack, es, smtp) -> 
     assert all(m["To"] == "analyst@example.org" for m in smtp.messages)
     health = store.source_health(es)
     assert health["broken-feed"]["status"] == "unavailable" and "HTTP 404" in health["broken-feed"]["last_error"]
+
+
+def test_the_api_server_serves_the_subscriber_web_app(stack, es) -> None:
+    base = f"{stack.url}/regwatch"
+    assert httpx.get(f"{base}/healthz", timeout=30).json() == {"status": "ok"}
+    body = slash_body("subscribe stage=draft")
+    assert httpx.post(f"{base}/slack/commands", content=body, timeout=30).status_code == 401
+    answer = httpx.post(f"{base}/slack/commands", content=body, headers=signed(body), timeout=60)
+    assert answer.status_code == 200 and "subscribed this channel" in answer.json()["text"]
+    es.indices.refresh(index=subs.INDEX)
+    assert [s.filters.stages for s in subs.list_all(es)] == [("draft",)]

@@ -117,3 +117,12 @@ def test_setup_creates_the_connections_the_tasks_read(compose) -> None:
     script = (INFRA / "setup.sh").read_text()
     created = set(re.findall(r"add_connection (\w+) ", script))
     assert created == set(CONNECTIONS)
+
+
+def test_the_api_server_mounts_the_subscriber_web_app(compose) -> None:
+    env = compose["services"]["airflow-apiserver"]["environment"]
+    folder = env["AIRFLOW__CORE__PLUGINS_FOLDER"]
+    assert folder.startswith("/opt/regwatch/"), "the image keeps the checkout in /opt/regwatch"
+    plugin = REPO / folder.removeprefix("/opt/regwatch/") / "regwatch_web.py"
+    assert "fastapi_apps" in plugin.read_text()
+    assert {"SLACK_SIGNING_SECRET", "REGWATCH_PUBLIC_URL"} <= set(env)
