@@ -69,7 +69,7 @@ def _send_requested(es: Elasticsearch, now: datetime, result: DispatchResult,
         sub = subscriptions.get(es, sub_id)  # None: unsubscribed since
         if sub is None or sub.paused:
             continue
-        today = now.astimezone(ZoneInfo(sub.timezone)).date()
+        today = policy.local_today(now, sub)
         due = [n for n in asked if n.stage == "draft" and n.standard_key not in sub.muted_standards
                and n.comment_deadline and _within(n, today, sub)]
         if due:
