@@ -145,6 +145,10 @@ def _item(standard: Standard) -> str:
         docs = "".join(f" · {link(d.url, escape(d.label))}" for d in e.documents)
         due = f" · {escape(e.deadline)}" if e.deadline else ""
         lines.append(f"    {link(e.url, escape(e.stage))} · {escape(one_line(e.issuer, 60))}{due}{docs}")
+        if e.comments_to:
+            lines.append("      comments to: " + "; ".join(
+                f"{what} {link(value, escape(value)) if what == 'Form' else escape(value)}"
+                for what, value in e.comments_to))
     return _whole_lines(lines, TEXT_LIMIT)
 
 

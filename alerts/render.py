@@ -152,6 +152,7 @@ class Entry:
     url: str
     deadline: str | None
     documents: tuple[Document, ...]
+    comments_to: tuple[tuple[str, str], ...] = ()  # only while the comment period is open
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ def _standard(group: grouping.Group, lang: str, today: date | None) -> Standard:
     title, title_en = titles(group[-1], lang)
     numbers = tuple(dict.fromkeys(num for n in group for num in n.standard_numbers))
     entries = tuple(Entry(short_stage(n, today), n.issuer or n.source_id, n.url, deadline_text(n, today),
-                          tuple(documents(n))) for n in group)
+                          tuple(documents(n)), tuple(comments_to(n, today))) for n in group)
     return Standard(title, title_en, numbers, entries)
 
 

@@ -241,6 +241,7 @@ Draft for comment (征求意见) (1)
   Public consultation on the national standard Blockchain - Cross-chain interoperability
   Draft for comment · 工业和信息化部 · comments close 2026-12-20 — 14 days left
   https://www.miit.gov.cn/a.html
+  Comments to: E-mail bzs@miit.gov.cn; Post 北京市西城区西长安街13号 科技司; Contact 张三; Phone 010-68205240, 010-68205241; Form https://www.miit.gov.cn/form.html
   Draft (PDF): https://www.miit.gov.cn/f.pdf
   Explanation (DOCX): https://www.miit.gov.cn/e.docx
   Feedback form (DOC): https://www.miit.gov.cn/fb.doc
@@ -268,5 +269,8 @@ Subscription sub-1 · to stop, ask your regwatch operator (regwatch unsubscribe 
     labels = [b["text"]["text"].split("\n")[0] for b in slack.blocks if b["type"] == "section"]
     assert labels == ["*Draft for comment (征求意见)* (1)", "*Draft, comments closed (征求意见已截止)* (1)",
                       "*Published (发布)* (1)"]
+    texts = [b["text"]["text"] for b in slack.blocks if b["type"] == "section"]
+    assert "comments to: E-mail bzs@miit.gov.cn" in texts[0]  # the open draft says where comments go
+    assert "comments to" not in texts[1]  # the closed one does not
     console = render.console_batch(render.Batch("4 new notices", notices, "summary:y"), SUB, today=TODAY)
     assert "comments closed on 2026-11-08" in console and "Draft for comment · 工业和信息化部 · comments close" in console
