@@ -260,5 +260,6 @@ def console_batch(batch: Batch, subscription: Subscription, *, today: date | Non
             lines.append(f"    {one_line(g.title)}" + (f" / {one_line(g.title_en)}" if g.title_en else "")
                          + (f" [{', '.join(g.numbers)}]" if g.numbers else ""))
             lines += [f"      {e.stage} · {one_line(e.issuer)}" + (f" · {e.deadline}" if e.deadline else "")
-                      + f" — {e.url}" for e in g.entries]
+                      + f" — {e.url}" + "".join(f" — comments to: {what} {value}" for what, value in e.comments_to)
+                      for e in g.entries]
     return "\n".join(lines)

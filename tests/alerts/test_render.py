@@ -274,3 +274,4 @@ Subscription sub-1 · to stop, ask your regwatch operator (regwatch unsubscribe 
     assert "comments to" not in texts[1]  # the closed one does not
     console = render.console_batch(render.Batch("4 new notices", notices, "summary:y"), SUB, today=TODAY)
     assert "comments closed on 2026-11-08" in console and "Draft for comment · 工业和信息化部 · comments close" in console
+    assert console.count("comments to: E-mail bzs@miit.gov.cn") == 1
