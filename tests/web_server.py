@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
+import httpx
 import uvicorn
 from elasticsearch import Elasticsearch
 
@@ -12,11 +13,13 @@ from tests.servers import free_port
 
 
 class WebServer:
-    """A real HTTP server running the app in a thread; its requests use the given ES client."""
+    """A real HTTP server running the app in a thread; its requests use the given ES client (none
+    given: the app's own, on ES_URL, as a deployment's)."""
 
-    def __init__(self, es: Elasticsearch) -> None:
+    def __init__(self, es: Elasticsearch | None = None) -> None:
         app = create_app()
-        app.dependency_overrides[es_client] = lambda: es
+        if es is not None:
+            app.dependency_overrides[es_client] = lambda: es
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
@@ -35,3 +38,12 @@ class WebServer:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(10)
+
+    def __enter__(self) -> WebServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def post(self, path: str, body: str, headers: dict[str, str]) -> httpx.Response:
+        return httpx.post(f"{self.url}{path}", content=body.encode(), headers=headers, timeout=30)

@@ -3,61 +3,31 @@ signatures made by slack_sdk's verifier, the real Elasticsearch node and the Sla
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 from urllib.parse import urlencode
 
-import httpx
 import pytest
-import uvicorn
 from slack_sdk.signature import SignatureVerifier
 
 from alerts import reminder_requests, subscriptions
 from alerts.dispatch import dispatch
 from alerts.reminders import send_reminders
-from alerts.web.app import create_app
 from connectors import store
 from tests.connectors.test_store import make_notice
-from tests.servers import free_port
+from tests.web_server import WebServer
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # the example secret of Slack's documentation
 CHANNEL = "C0STANDARD1"  # "#standards" in tests/slack_server.py
 NOW = datetime.now(timezone.utc)
 
 
-class Served:
-    """create_app() under uvicorn on a free loopback port, in a thread."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> Served:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-    def post(self, path: str, body: str, headers: dict[str, str]) -> httpx.Response:
-        return httpx.post(f"http://127.0.0.1:{self.port}{path}", content=body.encode(), headers=headers,
-                          timeout=30)
-
-
 @pytest.fixture
-def app(es, slack, two_publishers, monkeypatch) -> Iterator[Served]:
+def app(es, slack, two_publishers, monkeypatch) -> Iterator[WebServer]:
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
-    with Served() as served:
+    with WebServer() as served:
         yield served
 
 
@@ -84,7 +54,7 @@ def slash_body(text: str, channel: str = CHANNEL, name: str = "standards", user:
         "trigger_id": "13345224609.738474920.8088930838d88f008e0"})
 
 
-def command(app: Served, text: str, **kw: str) -> dict[str, Any]:
+def command(app: WebServer, text: str, **kw: str) -> dict[str, Any]:
     body = slash_body(text, **kw)
     r = app.post("/slack/commands", body, signed(body))
     assert r.status_code == 200, r.text
@@ -120,7 +90,7 @@ def test_a_replayed_request_is_refused_by_every_instance(app, es) -> None:
     assert app.post("/slack/commands", body, headers).status_code == 200
     assert app.post("/slack/commands", body, headers).status_code == 401
     # A second app instance (another worker or host) on the same Elasticsearch refuses it too.
-    with Served() as other:
+    with WebServer() as other:
         again = other.post("/slack/commands", body, headers)
     assert again.status_code == 401 and "replayed" in again.text
     [sub] = subs(es)
@@ -194,7 +164,7 @@ def _alerted(es, slack, notice) -> list[dict[str, Any]]:
     return list(actions["elements"])
 
 
-def click(app: Served, slack, button: dict[str, Any], channel: str = CHANNEL) -> dict[str, Any]:
+def click(app: WebServer, slack, button: dict[str, Any], channel: str = CHANNEL) -> dict[str, Any]:
     """Click a button as Slack reports it: `payload=` JSON of type block_actions."""
     before = len(slack.responses)
     payload = {
@@ -266,11 +236,21 @@ def test_remind_me_before_the_deadline_is_recorded_once_and_sent(app, es, slack)
 
 
 def test_remind_refuses_a_closed_deadline(app, es, slack) -> None:
-    closed = fresh("https://www.miit.gov.cn/c.html", "《区块链 数据 要求》（征求意见稿）",
-                         comment_deadline=(NOW - timedelta(days=3)).date().isoformat())
-    buttons = _alerted(es, slack, closed)
+    draft = fresh("https://www.miit.gov.cn/c.html", "《区块链 数据 要求》（征求意见稿）",
+                  comment_deadline=(NOW + timedelta(days=3)).date().isoformat())
+    buttons = _alerted(es, slack, draft)
+    # The period closes before anyone clicks (here the stored deadline moves into the past).
+    closed = replace(draft, comment_deadline=(NOW - timedelta(days=3)).date().isoformat(), content_hash="closed")
+    store.upsert_notices(es, [closed])
     assert click(app, slack, _button(buttons, "regwatch_remind"))["text"].startswith("Comments closed on")
     assert es.count(index=reminder_requests.INDEX)["count"] == 0
+
+
+def test_an_alert_of_a_closed_draft_offers_no_reminder(es, slack) -> None:
+    closed = fresh("https://www.miit.gov.cn/c2.html", "《区块链 数据 要求》（征求意见稿）",
+                   comment_deadline=(NOW - timedelta(days=3)).date().isoformat())
+    offered = [b["action_id"] for b in _alerted(es, slack, closed)]
+    assert "regwatch_remind" not in offered and "regwatch_unsubscribe" in offered
 
 
 def test_unsubscribe_this_channel_ends_its_subscriptions_only(app, es, slack) -> None:
