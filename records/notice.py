@@ -44,6 +44,9 @@ class Notice:
     # (title_en_origin says which: "publisher" or "gloss"); an English notice's own title.
     title_en: str = ""
     title_en_origin: str = ""
+    # The glossary's terms in the title with their translations (both languages), so that a
+    # search in either language finds it, in Kibana too (transforms/gloss.bilingual_terms).
+    glossary_terms: list[str] = field(default_factory=list)
     # What an analyst acts on, read from the body: where comments go ({emails, postal_address,
     # contact, phones, form_url}; None when the notice names nowhere), the committees
     # responsible (TC590, SAC/TC 28) and plan numbers (计划号 20210929-T-469: never standard numbers).

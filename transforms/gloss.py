@@ -90,6 +90,25 @@ def translations(text: str, glossary: Glossary | None = None) -> dict[str, tuple
     return found
 
 
+def bilingual_terms(text: str, glossary: Glossary | None = None) -> list[str]:
+    """The glossary's terms in a title, each beside its other-language terms, for the index.
+
+    Kibana's free-text search reads every field, so this field is what lets it find a Chinese
+    notice by "smart contract" and an English one by 智能合约, as `regwatch search` does by
+    expanding the query (`translations`).
+    """
+    glossary = glossary or default_glossary()
+    found: dict[str, None] = {}
+    for zh, ens in glossary.zh_en.items():
+        if len(zh) > 1 and zh in text:
+            found.update(dict.fromkeys((zh, *ens)))
+    lowered = f" {re.sub(r'[^a-z0-9]+', ' ', text.lower())} "
+    for english, chinese in glossary.en_zh.items():
+        if f" {english} " in lowered or f" {english}s " in lowered:
+            found.update(dict.fromkeys((english, *chinese)))
+    return sorted(found)
+
+
 def title_en(title: str, lang: str, publisher_en: str | None = None,
              glossary: Glossary | None = None) -> tuple[str, str]:
     """Return (English title, origin): the publisher's own ("publisher") or a gloss ("gloss")."""

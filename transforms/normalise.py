@@ -14,6 +14,7 @@ from transforms.committees import committees, plan_numbers
 from transforms.contacts import comments_to
 from transforms.dates import closing_date, iso, parse_datetime
 from transforms.deadline import comment_deadline
+from transforms.gloss import bilingual_terms
 from transforms.understand import understand
 
 # Status tags some publishers wrap titles in (【进行中】, [已结束]).
@@ -73,6 +74,7 @@ def normalise(item: FetchedItem, source: SourceMeta, now: datetime) -> Notice:
         comments_to=comments_to(f"{summary}\n{item.body}"), committees=committees(text),
         plan_numbers=plan_numbers(text),
         title_en=facts["title_en"], title_en_origin=facts["title_en_origin"],
+        glossary_terms=bilingual_terms(title),
     )
 
 

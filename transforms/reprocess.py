@@ -17,7 +17,7 @@ from transforms.normalise import SourceMeta, normalise
 # left as stored. content_hash stays too: it hashes the publisher's content as the poll read it
 # (the raw date string is not stored), and the next poll compares its own hash with it.
 DERIVED = ("lang", "blockchain", "kind", "stage", "level", "standard_numbers", "standard_key",
-           "comment_deadline", "attachments", "title_en", "title_en_origin", "comments_to",
+           "comment_deadline", "attachments", "title_en", "title_en_origin", "glossary_terms", "comments_to",
            "committees", "plan_numbers")
 
 

@@ -11,7 +11,9 @@ from elasticsearch import AuthenticationException
 
 from connectors import store
 from infra import local_es
+from records.items import FetchedItem
 from records.notice import Notice, content_hash, notice_id
+from transforms.normalise import SourceMeta, normalise
 
 
 def make_notice(url: str, title: str, stage: str | None = "draft", **extra) -> Notice:
@@ -227,3 +229,20 @@ def test_a_term_also_matches_as_its_translation_and_title_en_is_searched(es) -> 
     assert urls("SMART CONTRACT", both) == ["https://x/en", "https://x/zh"]  # one term, any case
     assert urls("smart contract security", both) == ["https://x/en"]  # every term must match
     assert urls("evidence") == ["https://x/glossed"]  # the English gloss is indexed and searched
+
+
+def test_kibana_free_text_finds_either_language_through_the_glossary_terms(es) -> None:
+    """Kibana's free-text search reads every field: the glossary terms stored beside a title
+    (normalise fills them) let 智能合约 find an English notice and "smart contract" a Chinese one."""
+    zh = normalise(FetchedItem("miit-yjzj", "https://x/zh", "《区块链 智能合约 安全要求》（征求意见稿）"),
+                   SourceMeta("miit-yjzj", "工业和信息化部", "CN"), datetime.now(timezone.utc))
+    en = normalise(FetchedItem("nist-csrc", "https://x/en", "Smart Contract Security Considerations"),
+                   SourceMeta("nist-csrc", "NIST", "US"), datetime.now(timezone.utc))
+    store.upsert_notices(es, [zh, en])
+    es.indices.refresh(index=store.NOTICES)
+
+    def kibana(text: str) -> list[str]:  # KQL free text: a phrase over every field (default_field *)
+        query = {"query_string": {"query": f'"{text}"', "default_field": "*", "lenient": True}}
+        return sorted(h["_source"]["url"] for h in es.search(index=store.NOTICES, query=query)["hits"]["hits"])
+
+    assert kibana("smart contract") == kibana("智能合约") == ["https://x/en", "https://x/zh"]

@@ -11,7 +11,7 @@ import yaml
 
 from records.items import FetchedItem
 from tests.conftest import REPO
-from transforms.gloss import default_glossary, gloss, read_glossary, title_en, translations
+from transforms.gloss import bilingual_terms, default_glossary, gloss, read_glossary, title_en, translations
 from transforms.normalise import SourceMeta, normalise
 from transforms.understand import understand
 
@@ -85,3 +85,14 @@ def test_importing_the_transforms_loads_no_dictionary() -> None:
 def test_translations_of_a_search_text(text: str, want: dict) -> None:
     glossary = read_glossary({"智能合约": "smart contract"})
     assert translations(text, glossary) == want
+
+
+@pytest.mark.parametrize("title, want", [
+    ("《区块链 智能合约 安全要求》", ["smart contract", "区块链", "智能合约", "blockchain"]),
+    ("Smart contracts: security of a blockchain", ["smart contract", "区块链", "智能合约", "blockchain"]),
+    ("人形机器人 通用技术要求", []),
+    ("Token bucket rate limiting", []),
+])
+def test_bilingual_terms_of_a_title(title: str, want: list) -> None:
+    glossary = read_glossary({"智能合约": "smart contract", "区块链": "blockchain"})
+    assert bilingual_terms(title, glossary) == sorted(want)
