@@ -33,6 +33,8 @@ def app(es, slack, two_publishers, monkeypatch) -> Iterator[WebServer]:
 
 def fresh(url: str, title: str, **fields: Any):
     """A notice published yesterday and fetched an hour ago (alerting skips old history)."""
+    # Its comment period is open for ten more days, whatever today is (a closed one offers no reminder).
+    fields.setdefault("comment_deadline", (NOW + timedelta(days=10)).date().isoformat())
     return make_notice(url, title, published_at=(NOW - timedelta(days=1)).isoformat(),
                        fetched_at=(NOW - timedelta(hours=1)).isoformat(), **fields)
 
