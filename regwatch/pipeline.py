@@ -160,7 +160,19 @@ def run_cycle(es: Elasticsearch, sources: Sequence[Source], *, replay: str | Non
     one of our requests at a time.
     """
     store.ensure_indices(es)
-    polls = per_host([s for s in sources if s.enabled],
-                     lambda s: poll_source(es, s, replay=replay, clock=clock, options=options), workers)
+    polls = poll_sources(es, [s for s in sources if s.enabled], replay=replay, clock=clock,
+                         workers=workers, options=options)
     ids = [i for p in polls for i in p.alertable]
     return CycleSummary(polls, dispatch(es, ids, clock=clock))
+
+
+def poll_sources(es: Elasticsearch, sources: Sequence[Source], *, replay: str | None = None,
+                 clock: Clock = utcnow, workers: int = 16,
+                 options: HttpOptions | None = None) -> list[PollOutcome]:
+    """Poll these publishers (hosts side by side, one request at a time per host) and record
+    each one's health; alert no one. Outcomes come back in the order of `sources`.
+
+    The one entry point for every poller: `run_cycle` (the CLI) and the Airflow host tasks.
+    """
+    return per_host(list(sources),
+                    lambda s: poll_source(es, s, replay=replay, clock=clock, options=options), workers)
