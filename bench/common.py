@@ -13,8 +13,11 @@ from typing import Any
 from infra import local_es
 
 REPO = Path(__file__).resolve().parents[1]
-NODE = local_es.Node(name=os.environ.get("REGWATCH_BENCH_ES_NAME", "bench"),
-                     port=int(os.environ.get("REGWATCH_BENCH_ES_PORT", "9280")))
+_PORT = int(os.environ.get("REGWATCH_BENCH_ES_PORT", "9280"))
+# Node folders are shared by every checkout on the machine: a bench node moved to another port
+# gets its own folder, so two benchmark runs side by side never share (or stop) one node.
+NODE = local_es.Node(name=os.environ.get("REGWATCH_BENCH_ES_NAME", "bench" if _PORT == 9280 else f"bench-{_PORT}"),
+                     port=_PORT)
 
 
 def run_child(args: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:

@@ -1,10 +1,14 @@
 """A farm of loopback publishers for the polling benchmarks: many hosts, real latency, failures.
 
-Each host is its own loopback address (127.0.0.1 … 127.0.0.60 on Linux: regwatch polls one
-host's publishers one after another, by host name, so ports of one address would be one host)
-serving a few RSS feeds with ETag and Last-Modified; every answer waits 100–300 ms, and a fixed 5% of the feeds answer 500.
-The server counts the bytes it writes (status line, headers and body), so both pollers are
-measured on the wire, the same way.
+Each host is its own loopback address (127.0.0.1, 127.0.0.2 … 127.0.0.254, then 127.0.1.1 …: all
+of 127/8 is loopback on Linux; regwatch polls one host's publishers one after another, by host
+name, so ports of one address would be one host) serving a few RSS feeds with ETag and
+Last-Modified; every answer waits 100–300 ms, and a fixed 5% of the feeds answer 500.
+The server counts the bytes it writes (status line, headers and body), so every poller is
+measured on the wire, the same way. It also watches politeness and the network's limit: per
+host, the most requests it was serving at once, its busy time, and the sum of the latencies it
+served. The largest of those sums is the round's *network floor*: a poller that keeps one
+request per host at a time cannot finish the round sooner.
 """
 from __future__ import annotations
 
@@ -32,11 +36,33 @@ def feed(host: int, index: int, items: int = 20) -> bytes:
             f"{''.join(entries)}</channel></rss>").encode()
 
 
+HOSTS_PER_BLOCK = 254  # 127.0.x.1 … 127.0.x.254: no .0 or .255 address, which some tools treat apart
+MAX_HOSTS = HOSTS_PER_BLOCK * 256
+
+
 def address(host: int) -> str:
-    """The loopback address of farm host `host` (0-based)."""
-    if not 0 <= host < 254:
-        raise ValueError(f"a farm has at most 254 loopback hosts, not host #{host}")
-    return f"127.0.0.{host + 1}"
+    """The loopback address of farm host `host` (0-based): 127.0.0.1 … 127.0.0.254, 127.0.1.1 …"""
+    if not 0 <= host < MAX_HOSTS:
+        raise ValueError(f"a farm has at most {MAX_HOSTS} loopback hosts, not host #{host}")
+    block, offset = divmod(host, HOSTS_PER_BLOCK)
+    return f"127.0.{block}.{offset + 1}"
+
+
+@dataclass
+class HostLoad:
+    """One host's load over a round: concurrency, busy time and the latencies it served."""
+
+    in_flight: int = 0
+    max_in_flight: int = 0
+    served: float = 0.0  # sum of the latencies of the answers it gave (seconds)
+    busy: float = 0.0  # time with at least one request in flight (seconds)
+    busy_since: float = 0.0
+    requests: int = 0
+
+
+def network_floor(served: dict[int, float]) -> float:
+    """The least time a round can take at one request per host: the busiest host's served latencies."""
+    return max(served.values(), default=0.0)
 
 
 @dataclass
@@ -49,6 +75,7 @@ class Farm:
     servers: list[ThreadingHTTPServer] = field(default_factory=list)
     bytes_out: int = 0
     requests: int = 0
+    loads: dict[int, HostLoad] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -82,6 +109,41 @@ class Farm:
     def reset(self) -> None:
         with self._lock:
             self.bytes_out = self.requests = 0
+            self.loads = {}
+
+    def begin(self, host: int) -> float:
+        """A request to `host` starts being served; return the clock."""
+        now = time.monotonic()
+        with self._lock:
+            load = self.loads.setdefault(host, HostLoad())
+            if load.in_flight == 0:
+                load.busy_since = now
+            load.in_flight += 1
+            load.requests += 1
+            load.max_in_flight = max(load.max_in_flight, load.in_flight)
+        return now
+
+    def end(self, host: int, latency: float) -> None:
+        """The request is answered (called *before* writing the answer: a client that waits
+        for it cannot have its next request counted as overlapping this one)."""
+        now = time.monotonic()
+        with self._lock:
+            load = self.loads[host]
+            load.in_flight -= 1
+            load.served += latency
+            if load.in_flight == 0:
+                load.busy += now - load.busy_since
+
+    def load(self) -> dict[str, float | int]:
+        """This round so far: the most concurrent requests one host saw, the network floor, busy time."""
+        with self._lock:
+            loads = dict(self.loads)
+            served = {h: x.served for h, x in loads.items()}
+            return {"max_concurrent_per_host": max((x.max_in_flight for x in loads.values()), default=0),
+                    "hosts_over_one": sum(1 for x in loads.values() if x.max_in_flight > 1),
+                    "network_floor": round(network_floor(served), 4),
+                    "busiest_host_busy": round(max((x.busy for x in loads.values()), default=0.0), 4),
+                    "hosts_served": len(loads)}
 
 
 def _handler(farm: Farm, host: int) -> type[BaseHTTPRequestHandler]:
@@ -89,7 +151,9 @@ def _handler(farm: Farm, host: int) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:  # noqa: N802
+            started = farm.begin(host)
             time.sleep(random.uniform(*farm.latency))
+            farm.end(host, time.monotonic() - started)
             try:
                 index = int(self.path.rsplit("/", 1)[-1].split(".")[0])
                 body = farm.bodies[(host, index)]

@@ -2,7 +2,10 @@
 
 Each poller runs in its own process, twice in a row: a first round, then a second with
 nothing changed (regwatch answers that one from conditional GET). Measured: wall time of
-the round, bytes on the wire (counted by the server), CPU time and peak memory of the process.
+the round, bytes on the wire (counted by the server), CPU time and peak memory of the process,
+and from the farm the most concurrent requests any host saw and the round's network floor (the
+busiest host's served latencies). regwatch promises one request at a time per host: a round in
+which a host saw two is recorded as an error; the naive loop's maxima are only reported.
 """
 from __future__ import annotations
 
@@ -33,7 +36,16 @@ def _reset(es_url: str) -> None:
 def _round(farm: Farm, args: list[str], env: dict[str, str]) -> dict[str, Any]:
     farm.reset()
     result = run_child(args, env)
-    return {**result, "bytes": farm.bytes_out, "requests": farm.requests}
+    return {**result, "bytes": farm.bytes_out, "requests": farm.requests, **farm.load()}
+
+
+POLITE = ("regwatch_first", "regwatch_second")  # the pollers that promise one request per host
+
+
+def politeness_errors(maxima: dict[str, int], polite: tuple[str, ...] = POLITE) -> list[str]:
+    """One line per promised-polite round in which some host served two requests at once."""
+    return [f"{name}: a host saw {maxima[name]} concurrent requests (promised: at most 1)"
+            for name in polite if maxima.get(name, 0) > 1]
 
 
 def measure(repeats: int = 3) -> dict[str, Any]:
@@ -66,9 +78,15 @@ def measure(repeats: int = 3) -> dict[str, Any]:
 def summarise(runs: dict[str, list[dict[str, Any]]], publishers: int) -> dict[str, Any]:
     out: dict[str, Any] = {"publishers": publishers, "failing": round(publishers * 0.05)}
     for name, results in runs.items():
-        out[name] = {k: spread([r[k] for r in results]) for k in ("wall", "bytes", "cpu", "peak_mib")}
+        out[name] = {k: spread([r[k] for r in results]) for k in ("wall", "bytes", "cpu", "peak_mib",
+                                                                   "network_floor")}
         out[name]["items"] = results[-1]["items"]
         out[name]["errors"] = results[-1]["errors"]
+        # The worst over every run: one impolite moment is enough.
+        out[name]["max_concurrent_per_host"] = max(r["max_concurrent_per_host"] for r in results)
+        floor = out[name]["network_floor"]["median"]
+        out[name]["wall_over_floor"] = round(out[name]["wall"]["median"] / floor, 2) if floor else None
+    out["politeness_errors"] = politeness_errors({n: out[n]["max_concurrent_per_host"] for n in runs})
     rw, nv = out["regwatch_first"], out["naive_first"]
     out["ratios"] = {
         "wall_naive_over_regwatch": round(nv["wall"]["median"] / rw["wall"]["median"], 2),

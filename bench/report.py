@@ -1,12 +1,66 @@
 """Shape benchmark results for results.json and render bench/README.md from them."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-UNITS = {"wall": "s", "bytes": "B", "cpu": "s", "peak_mib": "MiB"}
+UNITS = {"wall": "s", "bytes": "B", "cpu": "s", "peak_mib": "MiB", "network_floor": "s"}
 POLLERS = {"regwatch": "regwatch run_cycle", "naive": "naive cron (requests + feedparser)"}
 SCORE_KEYS = ["blockchain_precision", "blockchain_recall", "blockchain_f1", "standard_numbers", "stage", "kind",
               "level", "lang"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A ratio (or figure) and the bound issue 16 sets for it: `value op bound` must hold."""
+
+    name: str
+    op: str  # "≥" or "≤"
+    bound: float
+
+    def met(self, value: float | None) -> bool | None:
+        """True or False; None when the value could not be measured."""
+        if value is None:
+            return None
+        if self.op == "≥":
+            return value >= self.bound
+        if self.op == "≤":
+            return value <= self.bound
+        raise ValueError(f"unknown comparison {self.op!r} in target {self.name!r}")
+
+
+POLLING_TARGETS = (
+    Target("naive first-round wall / regwatch first-round wall", "≥", 10),
+    Target("changedetection.io first-round wall / regwatch first-round wall", "≥", 2),
+    Target("regwatch second-round wall / regwatch first-round wall", "≤", 0.2),
+    Target("changedetection.io second-round wall / regwatch second-round wall", "≥", 3),
+)
+
+
+def ratio(numerator: float | None, denominator: float | None, digits: int = 2) -> float | None:
+    """numerator / denominator, rounded; None when either is missing or the denominator is 0."""
+    if numerator is None or not denominator:
+        return None
+    return round(numerator / denominator, digits)
+
+
+def check_targets(values: dict[str, float | None], targets: tuple[Target, ...]) -> list[dict[str, Any]]:
+    """Each target with its measured value and whether it is met (None: not measured)."""
+    return [{"target": t.name, "value": values.get(t.name), "bound": f"{t.op} {t.bound:g}",
+             "met": t.met(values.get(t.name))} for t in targets]
+
+
+def polling_targets(polling: dict[str, Any], cdio: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 16's four polling ratios, from the medians of one run (changedetection.io's may be missing)."""
+    def wall(side: dict[str, Any] | None) -> float | None:
+        return side["wall"]["median"] if side else None
+
+    measured = cdio.get("status") == "measured"
+    rw1, rw2 = wall(polling["regwatch_first"]), wall(polling["regwatch_second"])
+    cd1, cd2 = (wall(cdio["first"]), wall(cdio["second"])) if measured else (None, None)
+    values = dict(zip((t.name for t in POLLING_TARGETS), (
+        ratio(wall(polling["naive_first"]), rw1), ratio(cd1, rw1), ratio(rw2, rw1, 3), ratio(cd2, rw2))))
+    return check_targets(values, POLLING_TARGETS)
 
 
 def polling_result(polling: dict[str, Any], cdio: dict[str, Any]) -> dict[str, Any]:
@@ -20,8 +74,9 @@ def polling_result(polling: dict[str, Any], cdio: dict[str, Any]) -> dict[str, A
         "naive wall / regwatch wall (first round)": polling["ratios"]["wall_naive_over_regwatch"],
         "regwatch second-round bytes / first-round bytes (target ≤ 0.05)": polling["ratios"]["second_round_bytes_share_regwatch"],
         "naive second-round bytes / first-round bytes": polling["ratios"]["second_round_bytes_share_naive"],
-        "regwatch first-round wall / target 30 s": round(polling["regwatch_first"]["wall"]["median"] / 30, 3),
     }
+    for key in ("regwatch_first", "regwatch_second", "naive_first"):
+        ratios[f"{key.replace('_', ' ')} wall / network floor"] = polling[key]["wall_over_floor"]
     notes = []
     if cdio.get("status") == "measured":
         for rnd in ("first", "second"):
@@ -36,6 +91,9 @@ def polling_result(polling: dict[str, Any], cdio: dict[str, Any]) -> dict[str, A
             cdio["second"]["bytes"]["median"] / cdio["first"]["bytes"]["median"], 4)
         ratios["changedetection.io first-round bytes / regwatch first-round bytes"] = round(
             cdio["first"]["bytes"]["median"] / rw["bytes"]["median"], 2)
+        for rnd in ("first", "second"):
+            ratios[f"changedetection.io {rnd} wall / network floor"] = ratio(
+                cdio[rnd]["wall"]["median"], cdio[rnd]["network_floor"]["median"])
         notes.append(f"changedetection.io: {cdio['version']}, {cdio['watches']} watches, default settings "
                      f"(5 fetch workers, plain requests fetcher, no browser); {cdio['errors_first_round']} "
                      "watches reported an error in the first round (the farm's failing feeds)")
@@ -44,7 +102,14 @@ def polling_result(polling: dict[str, Any], cdio: dict[str, Any]) -> dict[str, A
     detail = {k: polling[k] for k in ("publishers", "failing")}
     detail.update({f"{k}_items_errors": {"items": polling[k]["items"], "errors": polling[k]["errors"]}
                    for k in ("regwatch_first", "regwatch_second", "naive_first", "naive_second")})
-    return {"figures": figures, "ratios": ratios, "notes": notes, "detail": detail, "changedetection_io": cdio}
+    politeness = {f"{POLLERS[k.split('_')[0]]}, {k.split('_')[1]} round": polling[k]["max_concurrent_per_host"]
+                  for k in ("regwatch_first", "regwatch_second", "naive_first", "naive_second")}
+    if cdio.get("status") == "measured":
+        politeness.update({f"changedetection.io, {rnd} round": cdio[rnd]["max_concurrent_per_host"]
+                           for rnd in ("first", "second")})
+    return {"figures": figures, "ratios": ratios, "targets": polling_targets(polling, cdio),
+            "max_concurrent_per_host": politeness, "errors": polling["politeness_errors"],
+            "notes": notes, "detail": detail, "changedetection_io": cdio}
 
 
 def _fmt(value: Any) -> str:
@@ -77,25 +142,52 @@ def markdown(results: dict[str, Any]) -> str:
            "Absolute times on a shared 2-core machine are noise; each ratio compares two things measured "
            "minutes apart in the same run, under the same load.", ""]
     bench = results["benchmarks"]
+    targets = [[n, t["target"], t["value"], t["bound"], verdict(t["met"])]
+               for n, b in bench.items() for t in (b.get("result") or {}).get("targets", [])]
+    if targets:
+        out += ["### Issue 16's targets", ""] + _table(["benchmark", "target", "value", "bound", "met"], targets)
+        out += ["", "### Every ratio", ""]
     out += _table(["benchmark", "ratio", "value"],
-                  [[n, k, v] for n, b in bench.items() for k, v in b.get("result", {}).get("ratios", {}).items()])
+                  [[n, k, v] for n, b in bench.items() for k, v in (b.get("result") or {}).get("ratios", {}).items()])
     out += ["", "## Every figure", "",
             "Median of the runs, with the spread (min and max); `runs` is how many measurements.", ""]
     for name, entry in bench.items():
         out += [f"### {name}", "", f"Run {entry['date']}, took {entry['seconds']:.0f} s, status **{entry['status']}**.", ""]
         if entry["status"] != "ok":
             out += [f"Error: `{entry['error']}`", ""]
+        if not entry.get("result"):
             continue
         result = entry["result"]
-        out += _table(["figure", "median", "min", "max", "runs", "unit"],
-                      [[k, f["median"], f["min"], f["max"], f["runs"], f["unit"]]
-                       for k, f in result.get("figures", {}).items()]) + [""]
+        if result.get("figures"):
+            out += _table(["figure", "median", "min", "max", "runs", "unit"],
+                          [[k, f["median"], f["min"], f["max"], f["runs"], f["unit"]]
+                           for k, f in result["figures"].items()]) + [""]
         out += _extras(name, result)
         out += [f"- {note}" for note in result.get("notes", [])] + [""]
     return "\n".join(out + [RERUN, METHOD]) + "\n"
 
 
+def verdict(met: bool | None) -> str:
+    return {True: "**pass**", False: "**FAIL**", None: "not measured"}[met]
+
+
+SCALE_COLUMNS = [("publishers", "publishers"), ("hosts", "hosts"), ("round", "round"), ("wall", "wall s"),
+                 ("cpu", "CPU s"), ("cpu_ms_per_publisher", "CPU ms / publisher"), ("peak_mib", "peak MiB"),
+                 ("requests", "requests"), ("max_concurrent_per_host", "max concurrent / host"),
+                 ("network_floor", "network floor s"), ("wall_over_floor", "wall / floor"), ("errors", "failed")]
+
+
 def _extras(name: str, result: dict[str, Any]) -> list[str]:
+    if name == "polling" and result.get("max_concurrent_per_host"):
+        return ["Most requests any one host was serving at once (max over every run; regwatch must stay at 1, "
+                "the others are reported):", ""] + _table(
+            ["poller, round", "max concurrent per host"], [[k, v] for k, v in result["max_concurrent_per_host"].items()]
+        ) + [""]
+    if name == "scale" and result.get("rows"):
+        return (["One cycle per size (`runs` = 1), each in a child process on freshly created indices:", ""]
+                + _table([label for _, label in SCALE_COLUMNS],
+                         [[row.get(k) for k, _ in SCALE_COLUMNS] for row in result["rows"]]) + [""]
+                + [f"Growth: {line}" for line in result.get("growth", [])] + [""])
     if name == "understanding" and result.get("scores"):
         return (["Scores on the shared labelled set (`/work/shared/eval/score_classify.py "
                  "/work/shared/eval/classify_dev.jsonl`, the baseline through `--cmd`):", ""]

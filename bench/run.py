@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.run                 # all of them (30–50 minutes)
     .venv/bin/python -m bench.run polling         # one (or several) by name
+    .venv/bin/python -m bench.run scale --scale-sizes 30/3,100/10   # a quick scale run
     .venv/bin/python -m bench.run --list
 
 A benchmark that fails is recorded with its error and the others still run. Running some of
@@ -60,6 +61,12 @@ def _matching(repeats: int) -> dict[str, Any]:
     return matching.measure(repeats=repeats)
 
 
+def _scale(repeats: int) -> dict[str, Any]:
+    from bench import scale
+
+    return scale.measure()  # one cycle per size: the sizes are the repetitions (REGWATCH_BENCH_SCALE_SIZES)
+
+
 def _latency(repeats: int) -> dict[str, Any]:
     from bench import latency
 
@@ -67,7 +74,7 @@ def _latency(repeats: int) -> dict[str, Any]:
 
 
 BENCHMARKS: dict[str, Callable[[int], dict[str, Any]]] = {
-    "polling": _polling, "understanding": _understanding, "indexing": _indexing,
+    "polling": _polling, "scale": _scale, "understanding": _understanding, "indexing": _indexing,
     "matching": _matching, "latency": _latency,
 }
 
@@ -78,6 +85,8 @@ def run_one(name: str, repeats: int) -> dict[str, Any]:
     print(f"== {name}: started {started:%H:%M:%S} UTC", file=sys.stderr, flush=True)
     try:
         entry: dict[str, Any] = {"status": "ok", "result": BENCHMARKS[name](repeats)}
+        if entry["result"].get("errors"):  # e.g. politeness broken: the figures stay, the run fails
+            entry.update(status="error", error="; ".join(entry["result"]["errors"]))
     except Exception as exc:  # noqa: BLE001 — recorded; the other benchmarks still run
         traceback.print_exc()
         entry = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
@@ -96,7 +105,18 @@ def main() -> int:
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"benchmarks to run (default: all): {', '.join(BENCHMARKS)}")
     parser.add_argument("--repeats", type=int, default=3, help="measurements per figure (at least 3)")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    parser.add_argument("--scale-sizes", metavar="P/H,…",
+                        help="the scale benchmark's sizes, PUBLISHERS/HOSTS each (default: "
+                             "$REGWATCH_BENCH_SCALE_SIZES or 300/30,1000/100,3000/300,3000/60)")
     args = parser.parse_args()
+    if args.scale_sizes:
+        from bench.scale import parse_sizes
+
+        try:
+            parse_sizes(args.scale_sizes)
+        except ValueError as exc:
+            parser.error(str(exc))
+        os.environ["REGWATCH_BENCH_SCALE_SIZES"] = args.scale_sizes
     if args.list:
         print("\n".join(BENCHMARKS))
         return 0
