@@ -216,14 +216,17 @@ def _gloss(quality: dict[str, Any] | None) -> list[str]:
 RERUN = """## Rerunning
 
 - Everything: `make bench` (or `.venv/bin/python -m bench.run`); 30–50 minutes on 2 cores.
-- One or several benchmarks: `.venv/bin/python -m bench.run polling` (names: `polling`, `understanding`,
+- One or several benchmarks: `.venv/bin/python -m bench.run polling` (names: `polling`, `scale`, `understanding`,
   `indexing`, `matching`, `latency`); the other benchmarks' last results stay in `results.json`.
+- The scale benchmark's sizes: `--scale-sizes 300/30,1000/100,3000/300,3000/60` (PUBLISHERS/HOSTS, the default;
+  also `REGWATCH_BENCH_SCALE_SIZES`); a quick development run: `.venv/bin/python -m bench.scale 30/3,100/10`.
 - More repetitions: `--repeats 5`. List the names: `--list`.
 - Each module also runs alone for a quick look (one repetition, printed, nothing written):
-  `.venv/bin/python -m bench.polling`, `bench.cdio`, `bench.understanding`, `bench.indexing`,
+  `.venv/bin/python -m bench.polling`, `bench.cdio`, `bench.scale`, `bench.understanding`, `bench.indexing`,
   `bench.matching`, `bench.latency`; `bench/bench_matching.py` keeps its own command line (`--help`).
 - Elasticsearch benchmarks use a dedicated local node named `bench` on port 9280
-  (`REGWATCH_BENCH_ES_PORT` to move it), never the development node on 9200; the run stops it at the end.
+  (`REGWATCH_BENCH_ES_PORT` to move it: the node is then named `bench-PORT`, so two runs side by side never
+  share one), never the development node on 9200; the run stops it at the end.
 - changedetection.io is installed on first use into `bench/.venv-cdio` (its own venv, git-ignored).
 """
 
@@ -234,12 +237,27 @@ METHOD = """## Method and caveats
   where possible. CPU seconds (from `os.wait4` / `/proc`) are steadier than wall time and are reported too.
 - **Polling**: 300 feeds on 60 loopback hosts (127.0.0.1–127.0.0.60), 100–300 ms per answer, a fixed 5% answering
   500; the farm counts the bytes it writes (status line, headers, body), so every poller is measured on the
-  wire the same way. regwatch (`run_cycle`, indexing into the bench node) and the naive script each run in a
+  wire the same way. The farm also counts, per host, the requests it is serving at once (from the start of
+  a request to just before its answer is written, so a client that waits for an answer before its next
+  request is never counted twice) and the latencies it served: the **network floor** of a round is the
+  busiest host's sum, the least time any poller that keeps one request per host at a time can take
+  (it varies a little between pollers: latencies are drawn per request, and retries count). regwatch
+  promises one request at a time per host, so a round in which any host saw two makes the benchmark an
+  error (its figures are kept); the naive loop's and changedetection.io's maxima are reported only.
+  Issue 16's targets are ratios of medians measured in the same run: naive first / regwatch first ≥ 10,
+  changedetection.io first / regwatch first ≥ 2, regwatch second / regwatch first ≤ 0.2,
+  changedetection.io second / regwatch second ≥ 3. regwatch (`run_cycle`, indexing into the bench node) and the naive script each run in a
   child process (CPU and peak RSS from `wait4`); the second round is the same command again with nothing
   changed. changedetection.io runs as its own server process (CPU from `/proc/PID/stat`, peak RSS as
   `VmHWM` reset per round); its round starts with the API call (import, then `recheck_all`) and ends when the
   farm has answered every watch and its queue is empty with no check running. It does not send conditional
   requests, so its second round transfers as much as its first.
+- **Scale**: the same farm at 10 feeds per host: 300 publishers on 30 hosts, 1,000 on 100 and 3,000 on 300
+  (127.0.0.1–127.0.1.46), plus 3,000 on 60 hosts (50 feeds each), which separates what hosts cost from what
+  publishers cost. Each size is one cycle of `run_cycle` in a child process on freshly created indices
+  (`runs` = 1: the sizes are the repetitions), and the 3,000-on-300 size is polled a second time with
+  nothing changed. Targets: that cycle in ≤ 60 s with peak memory ≤ 300 MiB; the growth from 300 to 3,000
+  (wall against hosts and publishers, both 10×) is stated. Politeness is asserted as in polling.
 - **Understanding**: 20,000 distinct generated titles (about 70% Chinese, 30% about blockchain, many
   templates, issuers, years and numbers); both commands are timed end to end as one process reading JSON
   lines on stdin (start-up included), alternating. "Per CPU second" divides by the process's CPU time, i.e.

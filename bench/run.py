@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark (or the ones named), write bench/results.json and bench/README.md.
 
-    .venv/bin/python -m bench.run                 # all of them (30–50 minutes)
+    .venv/bin/python -m bench.run                 # all of them (see bench/README.md for durations)
     .venv/bin/python -m bench.run polling         # one (or several) by name
     .venv/bin/python -m bench.run scale --scale-sizes 30/3,100/10   # a quick scale run
     .venv/bin/python -m bench.run --list
