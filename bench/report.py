@@ -174,7 +174,7 @@ def verdict(met: bool | None) -> str:
 SCALE_COLUMNS = [("publishers", "publishers"), ("hosts", "hosts"), ("round", "round"), ("wall", "wall s"),
                  ("cpu", "CPU s"), ("cpu_ms_per_publisher", "CPU ms / publisher"), ("peak_mib", "peak MiB"),
                  ("requests", "requests"), ("max_concurrent_per_host", "max concurrent / host"),
-                 ("network_floor", "network floor s"), ("wall_over_floor", "wall / floor"), ("errors", "failed")]
+                 ("network_floor", "network floor s"), ("wall_over_floor", "wall / floor"), ("errors", "publishers failed")]
 
 
 def _extras(name: str, result: dict[str, Any]) -> list[str]:
@@ -187,7 +187,7 @@ def _extras(name: str, result: dict[str, Any]) -> list[str]:
         return (["One cycle per size (`runs` = 1), each in a child process on freshly created indices:", ""]
                 + _table([label for _, label in SCALE_COLUMNS],
                          [[row.get(k) for k, _ in SCALE_COLUMNS] for row in result["rows"]]) + [""]
-                + [f"Growth: {line}" for line in result.get("growth", [])] + [""])
+                + [f"- Growth: {line}" for line in result.get("growth", [])] + [""])
     if name == "understanding" and result.get("scores"):
         return (["Scores on the shared labelled set (`/work/shared/eval/score_classify.py "
                  "/work/shared/eval/classify_dev.jsonl`, the baseline through `--cmd`):", ""]
@@ -215,7 +215,11 @@ def _gloss(quality: dict[str, Any] | None) -> list[str]:
 
 RERUN = """## Rerunning
 
-- Everything: `make bench` (or `.venv/bin/python -m bench.run`); 30–50 minutes on 2 cores.
+- Everything: `make bench` (or `.venv/bin/python -m bench.run`); 30–50 minutes on 2 cores. Each benchmark's
+  duration is under its heading; on 2026-12-06 with the polling core of that day, on a shared machine:
+  `polling` 16 minutes (of which the naive loop's 6 rounds are 6 minutes whatever regwatch does, and the
+  first-time install of changedetection.io about 4), `scale` 14 minutes (about 3 once a 3,000-publisher
+  cycle takes its target 60 s).
 - One or several benchmarks: `.venv/bin/python -m bench.run polling` (names: `polling`, `scale`, `understanding`,
   `indexing`, `matching`, `latency`); the other benchmarks' last results stay in `results.json`.
 - The scale benchmark's sizes: `--scale-sizes 300/30,1000/100,3000/300,3000/60` (PUBLISHERS/HOSTS, the default;
