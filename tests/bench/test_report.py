@@ -120,3 +120,15 @@ def test_scale_summary_records_an_impolite_cycle() -> None:
     rows = [_row(30, 3, "first", 5), _row(100, 10, "first", 9, concurrent=2)]
     assert summarise(rows, Size(100, 10))["errors"] == [
         "regwatch 100/10 first round: a host saw 2 concurrent requests (promised: at most 1)"]
+
+
+@pytest.mark.parametrize(("errors", "status"), [([], "ok"), (["regwatch_first: a host saw 2"], "error")])
+def test_a_benchmark_reporting_errors_fails_but_keeps_its_figures(monkeypatch: pytest.MonkeyPatch,
+                                                                  errors: list[str], status: str) -> None:
+    from bench import run
+
+    monkeypatch.setitem(run.BENCHMARKS, "probe", lambda repeats: {"ratios": {"r": repeats}, "errors": errors})
+    entry = run.run_one("probe", 3)
+    assert entry["status"] == status
+    assert entry["result"]["ratios"] == {"r": 3}
+    assert entry.get("error") == ("; ".join(errors) or None)
