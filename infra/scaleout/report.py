@@ -47,6 +47,14 @@ def _pair(value: Any) -> tuple[str, str]:
     return state, seconds
 
 
+def _delta(checks: list[dict[str, Any]], key: str) -> Any:
+    """How much a check figure grew from the first check to the second ('?' if unknown)."""
+    try:
+        return checks[1]["figures"][key] - checks[0]["figures"][key]
+    except (IndexError, KeyError, TypeError):
+        return "?"
+
+
 def render(facts: dict[str, Any], checks: list[dict[str, Any]], host: str) -> str:
     """The README text (pure: tested with made-up figures)."""
     n, kill, restart = facts.get("publishers", "?"), facts.get("es_kill", {}), facts.get("es_restart", {})
@@ -84,9 +92,9 @@ def render(facts: dict[str, Any], checks: list[dict[str, Any]], host: str) -> st
         "",
         f"Airflow CeleryExecutor, two Celery workers (concurrency 4 each), Redis, PostgreSQL; {n} loopback",
         "publishers on 20 loopback hosts; a 3-node Elasticsearch cluster (integ-test-zip, loopback), the",
-        f"client given all three nodes in `ES_URL`; every index with one replica "
-        f"(`REGWATCH_ES_REPLICAS=1`). The cluster formed green in {formed.get('seconds_to_green', '?')} s.",
-        f"Replicas per index: {facts.get('replicas', '?')}.",
+        "client given all three nodes in `ES_URL`; every index with one replica (`REGWATCH_ES_REPLICAS=1`).",
+        f"The cluster formed green in {formed.get('seconds_to_green', '?')} s. Indices (replicas, health):",
+        f"{facts.get('replicas', '?')}.",
         "",
         "For this run, `[scheduler] task_instance_heartbeat_timeout=30` (default 300) so the scheduler",
         "fails, then retries, the task instances of a dead worker after 30 s; and the Celery broker's",
@@ -104,6 +112,8 @@ def render(facts: dict[str, Any], checks: list[dict[str, Any]], host: str) -> st
         "",
         f"- **Recovery:** kill → poll run finished **{facts.get('c1_recovery_poll', '?')} s**; kill → "
         f"cycle (dispatch) finished **{facts.get('c1_recovery_cycle', '?')} s**.",
+        f"- **Detection:** kill → the scheduler failed the first task instance without a heartbeat "
+        f"{facts.get('c1_detected', '?')} s (then retried it).",
         f"- **Retried task instances** in cycle 1: **{facts.get('c1_retried', '?')}** "
         f"(earlier tries by state: {facts.get('c1_failed_tries', '?')}); task instances by final state: "
         f"{facts.get('c1_ti_states', '?')}.",
@@ -117,7 +127,10 @@ def render(facts: dict[str, Any], checks: list[dict[str, Any]], host: str) -> st
         "|---|---|---|---|---|---|---|",
         *rows,
         "",
-        f"Cycle 2 task instances by state: {facts.get('c2_ti_states', '?')}.",
+        f"Cycle 2 task instances by state: {facts.get('c2_ti_states', '?')}. Cycle 2 added "
+        f"{_delta(checks, 'notices')} notices and sent {_delta(checks, 'messages')} messages (nothing new, "
+        "nothing sent again). Load average (1, 5, 15 min) at the end of each cycle: "
+        f"{facts.get('c1_load', '?')}; {facts.get('c2_load', '?')}.",
         "",
         "## Checks (`infra/scaleout/check.py`)",
         "",

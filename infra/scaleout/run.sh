@@ -130,6 +130,7 @@ log "4/7 Airflow metadata database, api-server, scheduler, dag-processor, two Ce
 start_worker() {
   setsid "$PY" -m airflow celery worker --celery-hostname "worker$1@%h" --skip-serve-logs \
     >>"$WORK/logs/worker$1.log" 2>&1 & wpid[$1]=$!
+  disown  # its SIGKILL is on purpose: no "Killed" job notice from bash
 }
 for w in 1 2; do start_worker $w; done
 sql() { "$PGBIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U airflow -d airflow -Atc "$1"; }
@@ -190,7 +191,9 @@ cycle() {
   fact c${c}_failed_tries "$(sql "select coalesce(string_agg(s || ' ' || c, ', '), 'none') from (select coalesce(state, 'none') s, count(*) c from task_instance_history where run_id='$run_id' group by 1 order by 1) t" 2>/dev/null || echo unknown)"
   fact c${c}_worker1 $(( $(executed 1) - w1 ))
   fact c${c}_worker2 $(( $(executed 2) - w2 ))
+  fact c${c}_load "$(cut -d' ' -f1-3 /proc/loadavg)"
   if [ -n "$t0" ]; then
+    fact c${c}_detected "$(sql "select coalesce(round(extract(epoch from min(end_date)) - $t0)::text, '?') from task_instance_history where run_id='$run_id' and state='failed'" 2>/dev/null || echo '?')"
     fact c${c}_recovery_poll "$(sql "select round(extract(epoch from end_date) - $t0) from dag_run where id=$poll_id")"
     fact c${c}_recovery_cycle "$(sql "select round(extract(epoch from end_date) - $t0) from dag_run where id=$dispatch_id")"
   fi

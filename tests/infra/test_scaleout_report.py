@@ -46,6 +46,6 @@ def test_the_report_shows_every_figure_and_the_verdict(tmp_path) -> None:
                      "a test machine", "`scaleout-2` (pid 4242)", "after **3.5 s**", "**71 s**", "**85 s**",
                      "in 37.0 s", "| 1: kill during the poll | 118 s | 97 s (success) | 12 s (success) | 83 | 4 | 20 / 69 |",
                      "| 2: after restart | 75 s | 60 s (success) | 8 s (success) | 83 | 0 | 41 / 44 |",
-                     "FAIL: messages: 41 != 40", "**pass**"):
+                     "FAIL: messages: 41 != 40", "**pass**", "Cycle 2 added 0 notices and sent 0 messages"):
         assert expected in text, expected
     assert "**Checks:** FAILED" in text
