@@ -47,6 +47,13 @@ def _pair(value: Any) -> tuple[str, str]:
     return state, seconds
 
 
+def _remaining(facts: dict[str, Any]) -> Any:
+    try:
+        return int(facts["c1_task_instances"]) - int(facts["c1_done_at_kill"])
+    except (KeyError, ValueError):
+        return "?"
+
+
 def _delta(checks: list[dict[str, Any]], key: str) -> Any:
     """How much a check figure grew from the first check to the second ('?' if unknown)."""
     try:
@@ -112,6 +119,10 @@ def render(facts: dict[str, Any], checks: list[dict[str, Any]], host: str) -> st
         "",
         f"- **Recovery:** kill → poll run finished **{facts.get('c1_recovery_poll', '?')} s**; kill → "
         f"cycle (dispatch) finished **{facts.get('c1_recovery_cycle', '?')} s**.",
+        "  Of that, Elasticsearch served writes again after "
+        f"{kill.get('seconds_to_yellow', '?')} s and the scheduler detected the first dead task instance after "
+        f"{facts.get('c1_detected', '?')} s; the rest is the surviving worker (4 slots) running the "
+        f"{_remaining(facts)} task instances still to do at Celery's per-task-instance cost.",
         f"- **Detection:** kill → the scheduler failed the first task instance without a heartbeat "
         f"{facts.get('c1_detected', '?')} s (then retried it).",
         f"- **Retried task instances** in cycle 1: **{facts.get('c1_retried', '?')}** "

@@ -36,7 +36,7 @@ def test_the_report_shows_every_figure_and_the_verdict(tmp_path) -> None:
         'es_kill\t{"node": "scaleout-2", "pid": 4242, "killed_at": 1.0, "seconds_to_yellow": 3.5}',
         'es_restart\t{"node": "scaleout-2", "seconds_to_green": 37.0}',
         "c1_poll\tsuccess 97", "c1_dispatch\tsuccess 12", "c1_wall\t118", "c1_task_instances\t83",
-        "c1_retried\t4", "c1_worker1\t20", "c1_worker2\t69", "c1_recovery_poll\t71", "c1_recovery_cycle\t85",
+        "c1_retried\t4", "c1_done_at_kill\t30", "c1_worker1\t20", "c1_worker2\t69", "c1_recovery_poll\t71", "c1_recovery_cycle\t85",
         "c2_poll\tsuccess 60", "c2_dispatch\tsuccess 8", "c2_wall\t75", "c2_task_instances\t83",
         "c2_retried\t0", "c2_worker1\t41", "c2_worker2\t44"]))
     checks = [{"figures": _figures([(1, 10)]), "problems": []},
@@ -46,6 +46,7 @@ def test_the_report_shows_every_figure_and_the_verdict(tmp_path) -> None:
                      "a test machine", "`scaleout-2` (pid 4242)", "after **3.5 s**", "**71 s**", "**85 s**",
                      "in 37.0 s", "| 1: kill during the poll | 118 s | 97 s (success) | 12 s (success) | 83 | 4 | 20 / 69 |",
                      "| 2: after restart | 75 s | 60 s (success) | 8 s (success) | 83 | 0 | 41 / 44 |",
-                     "FAIL: messages: 41 != 40", "**pass**", "Cycle 2 added 0 notices and sent 0 messages"):
+                     "FAIL: messages: 41 != 40", "**pass**", "Cycle 2 added 0 notices and sent 0 messages",
+                     "running the 53 task instances still to do"):
         assert expected in text, expected
     assert "**Checks:** FAILED" in text
