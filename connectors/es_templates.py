@@ -10,9 +10,11 @@ import copy
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from elasticsearch import ApiError, Elasticsearch
+
+from records.settings import SettingError, setting
 
 FOLDER = Path(__file__).resolve().parent / "mappings"
 # Best first: smartcn segments words, icu_analyzer uses a dictionary for CJK, cjk makes bigrams.
@@ -34,7 +36,30 @@ def template(alias: str, chinese_analyzer: str | None) -> dict[str, Any]:
         for path in raw.get("_chinese", []):
             _property(mappings, path).setdefault("fields", {})[SUBFIELD] = {
                 "type": "text", "analyzer": chinese_analyzer}
-    return {"settings": copy.deepcopy(raw["settings"]), "mappings": mappings}
+    return {"settings": {**raw["settings"], "number_of_replicas": replicas()}, "mappings": mappings}
+
+
+def replicas() -> int:
+    """REGWATCH_ES_REPLICAS: replicas of every regwatch index (0 or more); else one SettingError."""
+    raw = setting("REGWATCH_ES_REPLICAS")
+    if not raw.isdigit():
+        raise SettingError(f"REGWATCH_ES_REPLICAS must be 0 or a positive whole number, not {raw!r}")
+    return int(raw)
+
+
+def sync_replicas(es: Elasticsearch, aliases: Iterable[str]) -> list[str]:
+    """Give existing indices the configured replica count in place; return the indices changed.
+
+    The number of replicas is a dynamic setting: growing a single node into a cluster, or a
+    cluster back, needs no reindex. Indices that already agree are left alone (no master update).
+    """
+    want, changed = str(replicas()), []
+    current = es.indices.get_settings(index=",".join(aliases), name="index.number_of_replicas")
+    for index, body in current.items():
+        if body["settings"]["index"]["number_of_replicas"] != want:
+            es.indices.put_settings(index=index, settings={"index": {"number_of_replicas": int(want)}})
+            changed.append(index)
+    return sorted(changed)
 
 
 def detect_chinese_analyzer(es: Elasticsearch) -> str | None:

@@ -34,14 +34,20 @@ class StoreError(RuntimeError):
 
 
 def connect(url: str | None = None) -> Elasticsearch:
-    """Return a client for ES_URL (default: the local node), with key or basic auth from env."""
-    url = url or setting("ES_URL")
+    """Return a client for ES_URL (default: the local node), with key or basic auth from env.
+
+    ES_URL may list a cluster's nodes, comma-separated: the client spreads requests over them,
+    and a request that cannot reach one node (refused, timed out) is retried on another, so a
+    node that dies is survived — with one retry per other node.
+    """
+    urls = [u.strip() for u in (url or setting("ES_URL")).split(",") if u.strip()]
     auth: dict[str, Any] = {}
     if os.environ.get("ES_API_KEY"):
         auth["api_key"] = os.environ["ES_API_KEY"]
     elif os.environ.get("ES_USERNAME"):
         auth["basic_auth"] = (os.environ["ES_USERNAME"], os.environ.get("ES_PASSWORD", ""))
-    return Elasticsearch(url, request_timeout=30, max_retries=2, retry_on_timeout=True, **auth)
+    return Elasticsearch(urls, request_timeout=30, max_retries=max(2, len(urls)), retry_on_timeout=True,
+                         **auth)
 
 
 def describe(exc: Exception) -> str:
@@ -73,6 +79,7 @@ def ensure_indices(es: Elasticsearch) -> str | None:
             # after the index was made — apply in place (older documents keep matching through
             # the standard fields); anything else needs a new versioned index and a reindex.
             es.indices.put_mapping(index=alias, properties=spec["mappings"]["properties"])
+    es_templates.sync_replicas(es, INDICES)  # REGWATCH_ES_REPLICAS changes apply in place
     return analyzer
 
 

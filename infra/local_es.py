@@ -4,6 +4,9 @@ The server is Maven Central's ``integ-test-zip`` (server, transport and security
 only), fetched with Maven, verified against a pinned SHA-512, cached outside git and
 started on loopback with a JDK 21+. Elasticsearch refuses to run as root, and CI runs as
 root, so a root caller starts it as the unprivileged system user ``regwatch-es``.
+
+A `Cluster` is N such nodes on loopback that discover one another (`make scaleout` runs three
+and kills one on purpose); a lone `Node` stays a single-node cluster, as the tests and demo use.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import subprocess
 import tempfile
 import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +63,13 @@ class Node:
     # API keys live in the .security index, whose analyzer needs components of analysis-common,
     # a module the integ-test-zip leaves out: such a node loads our small stand-in plugin.
     api_keys: bool = False
+    # A member of a Cluster: its cluster's name and every member's (name, transport port).
+    cluster: str = ""
+    members: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def transport_port(self) -> int:
+        return self.port + 100
 
     @property
     def dir(self) -> Path:
@@ -173,6 +184,93 @@ def with_analysis_plugin(dist: Path, java: Path) -> Path:
     return target
 
 
+@dataclass(frozen=True)
+class Cluster:
+    """N nodes on loopback forming one cluster: HTTP ports port, port+1, …; transport +100."""
+
+    name: str
+    port: int
+    size: int = 3
+
+    @property
+    def nodes(self) -> list[Node]:
+        names = [f"{self.name}-{i}" for i in range(1, self.size + 1)]
+        members = tuple((n, self.port + 100 + i) for i, n in enumerate(names))
+        return [Node(name=n, port=self.port + i, cluster=self.name, members=members)
+                for i, n in enumerate(names)]
+
+    @property
+    def urls(self) -> list[str]:
+        return [node.url for node in self.nodes]
+
+
+def start_cluster(cluster: Cluster, *, timeout: float = 240) -> Cluster:
+    """Launch every member that is not running, then wait until the cluster is green with all."""
+    # Side by side: `elasticsearch -d` returns once its node has joined a cluster (or after a
+    # 30 s discovery timeout), and a first election needs a majority of the masters up.
+    with ThreadPoolExecutor(cluster.size) as pool:
+        list(pool.map(_launch, [node for node in cluster.nodes if _pid(node) is None]))
+    wait_green(cluster, timeout=timeout)
+    return cluster
+
+
+def wait_green(cluster: Cluster, *, timeout: float = 240) -> float:
+    """Wait until some member reports green with every member joined; return the seconds waited."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        health = cluster_health(cluster)
+        if health.get("status") == "green" and health.get("number_of_nodes") == cluster.size:
+            return time.monotonic() - began
+        if not any(_pid(n) for n in cluster.nodes):
+            raise LocalEsError(f"no node of {cluster.name} is running; see {cluster.nodes[0].dir / 'logs'}: "
+                               f"{_last_log_line(cluster.nodes[0])}")
+        time.sleep(0.5)
+    raise LocalEsError(f"cluster {cluster.name} not green with {cluster.size} nodes in {timeout:.0f}s: "
+                       f"{cluster_health(cluster) or 'no answer'}")
+
+
+def cluster_health(cluster: Cluster) -> dict:
+    """The cluster's health as the first member that answers sees it ({} when none does)."""
+    for node in cluster.nodes:
+        try:
+            r = httpx.get(f"{node.url}/_cluster/health", timeout=2)
+            if r.status_code == 200:
+                return dict(r.json())
+        except (httpx.HTTPError, ValueError):
+            continue
+    return {}
+
+
+def stop_cluster(cluster: Cluster) -> None:
+    """Stop every member (a clean shutdown each)."""
+    for node in cluster.nodes:
+        stop(node)
+
+
+def wipe_cluster(cluster: Cluster) -> None:
+    for node in cluster.nodes:
+        wipe(node)
+
+
+def kill(node: Node) -> int:
+    """SIGKILL the node, as a crash would (no shutdown at all); return the pid killed."""
+    pid = _pid(node)
+    if pid is None:
+        raise LocalEsError(f"node {node.name} is not running")
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    node.pidfile.unlink(missing_ok=True)
+    return pid
+
+
+def restart(node: Node) -> None:
+    """Launch a stopped or killed member again; it rejoins its cluster from its data folder."""
+    if _pid(node) is None:
+        _launch(node)
+
+
 def status(node: Node) -> str:
     """Return 'running', 'starting' or 'stopped'."""
     pid = _pid(node)
@@ -237,18 +335,9 @@ def _launch(node: Node) -> None:
            "ES_PATH_CONF": str(conf), "ES_JAVA_OPTS": setting("REGWATCH_ES_JAVA_OPTS")}
     if node.security:
         _add_user(node.username, node.password, "superuser", conf, dist, env, as_root)
-    settings = {
-        "discovery.type": "single-node", "network.host": "127.0.0.1",
-        "http.port": node.port, "transport.port": node.port + 100,
-        "path.data": node.dir / "data", "path.logs": node.dir / "logs",
-        "cluster.name": f"regwatch-{node.name}", "node.name": node.name,
-        "cluster.routing.allocation.disk.threshold_enabled": "false",
-        "xpack.security.enabled": str(node.security).lower(),
-        "xpack.security.http.ssl.enabled": "false", "xpack.security.transport.ssl.enabled": "false",
-        "xpack.security.authc.api_key.enabled": str(node.api_keys).lower(),
-    }
+    settings = node_settings(node)
     cmd = [str(dist / "bin/elasticsearch"), "-d", "-p", str(node.pidfile)]
-    cmd += [arg for k, v in settings.items() for arg in ("-E", f"{k}={v}")]
+    cmd += [arg for k, v in settings.items() if v is not None for arg in ("-E", f"{k}={v}")]
     if as_root:
         cmd = ["runuser", "-u", ES_USER, "--", "env", *[f"{k}={v}" for k, v in env.items()], *cmd]
     with open(node.dir / "startup.log", "w") as log:
@@ -256,6 +345,37 @@ def _launch(node: Node) -> None:
     if done.returncode != 0:
         raise LocalEsError(f"Elasticsearch failed to start (exit {done.returncode}); "
                            f"see {node.dir / 'startup.log'}: {_last_log_line(node)}")
+
+
+def node_settings(node: Node) -> dict[str, object]:
+    """The `-E` settings a node is started with (a None value is not passed)."""
+    settings: dict[str, object] = {
+        "discovery.type": "single-node", "network.host": "127.0.0.1",
+        "http.port": node.port, "transport.port": node.transport_port,
+        "path.data": node.dir / "data", "path.logs": node.dir / "logs",
+        "cluster.name": f"regwatch-{node.name}", "node.name": node.name,
+        "cluster.routing.allocation.disk.threshold_enabled": "false",
+        "xpack.security.enabled": str(node.security).lower(),
+        "xpack.security.http.ssl.enabled": "false", "xpack.security.transport.ssl.enabled": "false",
+        "xpack.security.authc.api_key.enabled": str(node.api_keys).lower(),
+    }
+    if node.cluster:
+        settings.update(_cluster_settings(node))
+    return settings
+
+
+def _cluster_settings(node: Node) -> dict[str, object]:
+    """Discovery on loopback instead of single-node. The initial masters are named only while
+    the node has never joined: a node that has is bound to its cluster by its data, and naming
+    them again on a restart could bootstrap a second cluster if the data were lost."""
+    settings: dict[str, object] = {
+        "discovery.type": None,  # None: not passed at all
+        "cluster.name": f"regwatch-{node.cluster}",
+        "discovery.seed_hosts": ",".join(f"127.0.0.1:{port}" for _, port in node.members),
+    }
+    if not (node.dir / "data" / "_state").exists():
+        settings["cluster.initial_master_nodes"] = ",".join(name for name, _ in node.members)
+    return settings
 
 
 def _add_user(name: str, password: str, role: str, conf: Path, dist: Path, env: dict[str, str],
@@ -321,7 +441,7 @@ def _healthy(node: Node) -> bool:
 
 
 def _last_log_line(node: Node) -> str:
-    for path in (node.dir / "startup.log", node.dir / "logs" / f"regwatch-{node.name}.log"):
+    for path in (node.dir / "startup.log", node.dir / "logs" / f"regwatch-{node.cluster or node.name}.log"):
         if path.exists():
             lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
             if lines:

@@ -40,6 +40,9 @@ DEFAULTS: dict[str, str] = {
     "REGWATCH_ES_PORT": "9200",
     "REGWATCH_ES_VERSION": "9.5.4",
     "REGWATCH_ES_JAVA_OPTS": "-Xms512m -Xmx512m",
+    # Copies of each shard on other nodes: 0 keeps a single node green; 1 on a cluster of 2+
+    # survives losing a node. Applied to existing indices in place (connectors/es_templates.py).
+    "REGWATCH_ES_REPLICAS": "0",
 }
 
 

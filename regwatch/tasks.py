@@ -18,7 +18,8 @@ from regwatch.pipeline import poll_source
 # in Connections (AIRFLOW_CONN_* in development); an explicit environment variable still wins,
 # and a field the Connection leaves out keeps regwatch's default (records/settings.py).
 CONNECTIONS = {
-    "regwatch_es": lambda c: {"ES_URL": _url(c, "http", 9200), "ES_USERNAME": c.login,
+    # extra `hosts` lists a cluster's nodes ("http://a:9200,http://b:9200"): see store.connect.
+    "regwatch_es": lambda c: {"ES_URL": _hosts(c) or _url(c, "http", 9200), "ES_USERNAME": c.login,
                               "ES_PASSWORD": c.password, "ES_API_KEY": c.extra_dejson.get("api_key")},
     "regwatch_smtp": lambda c: {"SMTP_HOST": c.host, "SMTP_PORT": _text(c.port),
                                 "SMTP_USER": c.login, "SMTP_PASSWORD": c.password,
@@ -44,6 +45,11 @@ def _text(value: Any) -> str | None:
 
 def _url(conn: Any, scheme: str, port: int) -> str:
     return f"{conn.schema or scheme}://{conn.host}:{conn.port or port}"
+
+
+def _hosts(conn: Any) -> str | None:
+    hosts = conn.extra_dejson.get("hosts")
+    return ",".join(hosts) if isinstance(hosts, list) else _text(hosts)
 
 
 def apply_connections() -> None:
