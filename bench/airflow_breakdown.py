@@ -143,13 +143,16 @@ def _levels(done: list[dict[str, Any]]) -> int:
     return waves
 
 
-def _dispatch_after(home: Path, after: str) -> dict[str, Any] | None:
+def _dispatch_after(home: Path, after: str, poll_end: float) -> dict[str, Any] | None:
+    # The database keeps '2026-12-06 15:53:36.535385' where the API answers ISO 8601 with a zone.
+    after = after.replace("T", " ")[:26]
     rows = _db_rows(home / "airflow.db", "select * from dag_run where dag_id='dispatch_alerts' "
-                    "and queued_at >= ? order by queued_at limit 1", (after,))
+                    "and queued_at >= ? order by queued_at", (after,))
     if not rows:
         return None
     r = rows[0]
-    return {"state": r["state"], "wall_s": round((_ts(r["end_date"]) or 0) - (_ts(r["start_date"]) or 0), 1)}
+    return {"state": r["state"], "wall_s": round((_ts(r["end_date"]) or 0) - (_ts(r["start_date"]) or 0), 1),
+            "queued_after_poll_end_s": round((_ts(r["queued_at"]) or 0) - poll_end, 1), "runs": len(rows)}
 
 
 def measure(runs: int = 2, es_port: int = 9263, catalog: Path | None = None,
@@ -182,10 +185,11 @@ def measure(runs: int = 2, es_port: int = 9263, catalog: Path | None = None,
             figures = breakdown(stack.home, run_id, latency)
             figures["trigger_to_seen_done_s"] = round(seen_wall, 1)
             try:
-                stack.wait_for_run("dispatch_alerts", after=poll.get("queued_at"), timeout=120)
+                stack.wait_for_run("dispatch_alerts", after=poll.get("queued_at"), timeout=30)
             except Exception:  # noqa: BLE001 — a run with nothing new may start no dispatch
                 pass
-            figures["dispatch"] = _dispatch_after(stack.home, poll.get("queued_at") or "")
+            figures["dispatch"] = _dispatch_after(stack.home, poll.get("queued_at") or "",
+                                                  _ts(poll.get("end_date")) or 0)
             out.append(figures)
     finally:
         stack.stop()

@@ -33,6 +33,9 @@ DEFAULT_ARGS = {
 }
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def catalogue_hosts() -> list[str]:
     """Host slugs of the enabled publishers (one poll task each), read from the raw YAML at parse time.
 
@@ -42,7 +45,8 @@ def catalogue_hosts() -> list[str]:
     default = Path(__file__).parents[1] / "connectors" / "sources.yaml"
     path = Path(os.environ.get("REGWATCH_CATALOG") or default)
     try:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader when present: every task process parses this file before it runs.
+        entries = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 — a safe loader
     except (OSError, yaml.YAMLError):
         return []
     return sorted({host_slug(str(e.get("url", ""))) for e in entries or []
