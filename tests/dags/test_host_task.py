@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from regwatch import tasks
-from tests.dags.test_dag_runs import feed
 from tests.servers import Reply
 
 HOST = "127_0_0_1"
+
+
+def feed(title: str, slug: str) -> bytes:
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>{title}</title>'
+            f"<link>https://x.example.org/{slug}</link></item></channel></rss>").encode()
 
 
 def catalogue(scripted, tmp_path, monkeypatch, schedules: dict[str, str]) -> None:
