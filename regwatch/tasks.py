@@ -111,7 +111,7 @@ def poll_host(host: str, *, manual: bool, run_start: datetime, now: datetime | N
     result = HostPoll(host)
     if not sources:
         return result
-    es, now = _poll_es(), now or datetime.now(timezone.utc)
+    es, now = _ready_es(), now or datetime.now(timezone.utc)
     docs = _health_docs(es, [s.id for s in sources])
     todo = []
     for source in sources:
@@ -140,7 +140,7 @@ def stranded_ids(run_start: datetime) -> list[str]:
     so without this a publisher broken for days would hold back its host's other alerts.
     """
     sources = [s for s in load_catalog() if s.enabled]
-    es = _poll_es()
+    es = _ready_es()
     docs = _health_docs(es, [s.id for s in sources])
     failed_hosts = {s.host_slug for s in sources if _since(docs.get(s.id), "last_attempt", run_start)
                     and not _since(docs.get(s.id), "last_success", run_start)}
@@ -176,12 +176,13 @@ def _indices_current(es: Any) -> bool:
     return True
 
 
-def _poll_es() -> Any:
-    """A client for a poll task: the indices are installed only when one is missing.
+def _ready_es() -> Any:
+    """A client for the frequent tasks (host polls, dispatch): the indices are installed only
+    when one is missing or lacks a field of its mapping file.
 
     ensure_indices is a dozen requests; every host task paying them each run is most of a quiet
-    poll. The mapping check here is one request; dispatch_alerts (and `regwatch es`) still
-    install additive mapping changes on every run.
+    poll. The check here is one request; publisher_health (every 30 min), `regwatch run` and
+    `regwatch es` still run the full ensure_indices (new subfields of an analysis plugin too).
     """
     es = store.connect()
     if not _indices_current(es):
@@ -200,7 +201,7 @@ def ids_from_events(events: Mapping[Any, Iterable[Any]] | None, conf: Mapping[st
 
 def deliver(notice_ids: list[str]) -> dict[str, int]:
     """Match and deliver; raise DeliveryError if any alert failed (the retry sends only those)."""
-    result = dispatch(_es(), notice_ids)
+    result = dispatch(_ready_es(), notice_ids)
     result.raise_for_failures()
     return {"notices": len(notice_ids), "sent": len(result.sent), "skipped": len(result.skipped)}
 

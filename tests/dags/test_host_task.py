@@ -51,12 +51,21 @@ def test_a_scheduled_retry_polls_the_failed_publisher_even_when_its_schedule_no_
 
 def test_a_host_whose_publishers_are_all_fine_fails_nothing_and_a_manual_run_polls_all(
         es, scripted, tmp_path, monkeypatch) -> None:
-    catalogue(scripted, tmp_path, monkeypatch, {"a": "0 0 1 1 *", "b": "0 0 1 1 *"})
-    scripted.script["/a.xml"] = [Reply(200, feed("A draft", "a"))]
-    scripted.script["/b.xml"] = [Reply(200, feed("B draft", "b"))]
+    catalogue(scripted, tmp_path, monkeypatch, {"pub-a": "0 0 1 1 *", "pub-b": "0 0 1 1 *"})
+    scripted.script["/pub-a.xml"] = [Reply(200, feed("A draft", "a"))]
+    scripted.script["/pub-b.xml"] = [Reply(200, feed("B draft", "b"))]
     first = tasks.poll_host(HOST, manual=False, run_start=datetime.now(timezone.utc))
-    assert first.polled == ["a", "b"] and first.failure() is None  # never polled: due
+    assert first.polled == ["pub-a", "pub-b"] and first.failure() is None  # never polled: due
     assert tasks.poll_host(HOST, manual=False, run_start=datetime.now(timezone.utc)).polled == []
     again = tasks.poll_host(HOST, manual=True, run_start=datetime.now(timezone.utc))
-    assert again.polled == ["a", "b"] and scripted.hits == {"/a.xml": 2, "/b.xml": 2}
+    assert again.polled == ["pub-a", "pub-b"] and scripted.hits == {"/pub-a.xml": 2, "/pub-b.xml": 2}
     assert tasks.poll_host("other_example_org", manual=True, run_start=datetime.now(timezone.utc)).polled == []
+
+
+def test_tasks_install_an_index_that_is_missing_but_skip_ensure_indices_otherwise(es) -> None:
+    from connectors import store
+
+    es.indices.delete(index=store.INDICES["regwatch-sources"])
+    assert not tasks._indices_current(es)
+    tasks._ready_es()
+    assert es.indices.exists_alias(name="regwatch-sources") and tasks._indices_current(es)
