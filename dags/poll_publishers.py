@@ -1,24 +1,43 @@
 """
 ### Poll publishers
 
-Polls the enabled publishers of the catalogue (`connectors/sources.yaml`, or `$REGWATCH_CATALOG`):
-**one task per host** (`poll_www_miit_gov_cn`, …), **mapped over that host's publishers**, so a
-broken or blocked publisher fails only its own mapped instance (retried with exponential
-backoff) while the others complete. Instances of one host run one at a time — a per-host limit
-that needs no setup — while different hosts are polled in parallel. A scheduled run polls the
-publishers whose own `schedule` ticked since their last attempt; a manual run polls them all.
-Each task fetches, normalises and upserts its notices into Elasticsearch and records the
-publisher's health in `regwatch-sources`.
+Polls the enabled publishers of the catalogue (`connectors/sources.yaml`, or `$REGWATCH_CATALOG`)
+with **one task per host** (`poll_www_miit_gov_cn`, …): each polls its host's due publishers
+one after another (the politeness limit: one request at a time per server) while hosts run in
+parallel. A scheduled run polls the publishers whose own `schedule` ticked since their last
+attempt (decided inside the task: no upstream scheduling level); a manual run polls them all.
+Each publisher's notices are upserted into Elasticsearch and its health recorded in
+`regwatch-sources`.
 
-The last task updates the `regwatch_notices` Asset with the ids of new and stage-changed
-notices in the event's `extra`; `dispatch_alerts` is scheduled on that Asset.
+**A failed publisher** fails its host's task with one line naming each failed publisher and
+its error (the task log and the operators' failure message show it; `regwatch sources` and
+the `regwatch-sources` index have the details). The Airflow retry polls only the host's
+publishers not yet polled successfully in this run: one that succeeded is never fetched twice.
+
+**Alerts:** each host task, when it succeeds and found new or stage-changed notices, emits its
+own event on the `regwatch_notices` Asset (through the `regwatch_new_notices` alias) with their
+ids in `extra`; a host with nothing new emits none. `dispatch_alerts` is scheduled on the
+Asset, so a slow host never holds back another host's alerts. Airflow emits events only for
+tasks that succeed, so when a host task fails for good, `announce_stranded` (run only then)
+announces the notices its healthy publishers found.
+
+**Why one task per host, not one per publisher:** a task instance costs about 1–3 s of
+scheduling and start-up (queueing, a new process, parsing this file, imports), more than
+polling a publisher that has not changed, so the run's cost now grows with hosts, not
+publishers. Trade-offs: a failed publisher is named in its host task's error rather than by a
+mapped instance of its own, and a retry or a manual "clear" re-runs the host task (which skips
+what already succeeded in the run). Static tasks rather than a task mapped over hosts: each
+host has its own row in the grid and can be cleared by name, and nothing upstream has to
+compute the list; a host added to the catalogue appears after the next parse (its publishers
+are not polled until then).
 """
 from __future__ import annotations
 
+from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import dag, task
 
 from records.settings import setting
-from regwatch.dagkit import DEFAULT_ARGS, NOTICES, START, catalogue_hosts
+from regwatch.dagkit import DEFAULT_ARGS, NEW_NOTICES, NOTICES, START, catalogue_hosts
 
 # "none" leaves polling to manual triggers (the demo triggers one cycle itself).
 _SCHEDULE = setting("REGWATCH_POLL_SCHEDULE")
@@ -34,40 +53,36 @@ _SCHEDULE = setting("REGWATCH_POLL_SCHEDULE")
     doc_md=__doc__,
 )
 def poll_publishers() -> None:
-    hosts = catalogue_hosts()
-
-    @task
-    def due_sources(*, dag_run=None) -> dict[str, list[str]]:
+    @task(outlets=[NEW_NOTICES])
+    def poll(host: str, *, dag_run=None, outlet_events=None) -> dict:
         from regwatch import tasks
 
-        tasks.apply_connections()
-        return tasks.due_sources(manual=dag_run.run_type != "scheduled", hosts=hosts)
+        tasks.apply_connections(only=["regwatch_es"])
+        done = tasks.poll_host(host, manual=dag_run.run_type != "scheduled", run_start=dag_run.start_date)
+        if done.notice_ids:
+            outlet_events[NEW_NOTICES].add(NOTICES, extra={"notice_ids": done.notice_ids})
+        failure = done.failure()
+        if failure:
+            raise tasks.PublisherFailed(failure)
+        return done.summary()
 
-    # Airflow maps only over a task's whole return value, so each host picks its own list.
-    @task
-    def due_on(due: dict[str, list[str]], host: str) -> list[str]:
-        return due.get(host, [])
-
-    # Not an Airflow pool per host: a task whose pool does not exist is never scheduled, so
-    # a catalogue edit adding a host would stall every poll until someone created its pool.
-    @task(max_active_tis_per_dagrun=1, map_index_template="{{ source_id }}")
-    def poll(source_id: str) -> dict:
+    @task(outlets=[NEW_NOTICES])
+    def announce_stranded(*, dag_run=None, outlet_events=None) -> list[str]:
         from regwatch import tasks
 
-        tasks.apply_connections()
-        return tasks.poll(source_id)
-
-    @task(outlets=[NOTICES], trigger_rule="all_done")
-    def announce(by_host: list[list[dict]], *, outlet_events=None) -> list[str]:
-        from regwatch import tasks
-
-        ids = tasks.alertable_ids(outcome for outcomes in by_host for outcome in outcomes)
-        outlet_events[NOTICES].extra = {"notice_ids": ids}
+        tasks.apply_connections(only=["regwatch_es"])
+        ids = tasks.stranded_ids(dag_run.start_date)
+        if ids:
+            outlet_events[NEW_NOTICES].add(NOTICES, extra={"notice_ids": ids})
         return ids
 
-    due = due_sources()
-    announce([poll.override(task_id=f"poll_{host}").expand(
-        source_id=due_on.override(task_id=f"due_{host}")(due, host)) for host in hosts])
+    polls = [poll.override(task_id=f"poll_{host}")(host) for host in catalogue_hosts()]
+    # Skipped (by the scheduler, no worker) unless a host task failed for good; then the
+    # stranded notices are announced once every host is done.
+    any_failed = EmptyOperator(task_id="any_host_failed", trigger_rule="one_failed")
+    stranded = announce_stranded.override(trigger_rule="none_skipped")()
+    polls >> any_failed
+    [*polls, any_failed] >> stranded
 
 
 poll_publishers()

@@ -170,6 +170,32 @@ class Stack:
         self._wait(finished, timeout, f"a finished run of {dag_id}")
         return found
 
+    def wait_for_dispatches(self, run_id: str, *, producer: str = "poll_publishers",
+                            consumer: str = "dispatch_alerts", timeout: float = 300) -> list[dict[str, Any]]:
+        """Wait until every asset event a finished run emitted has been consumed by a finished run
+        of `consumer`; return those consumer runs (none when the run emitted no event).
+
+        Each host task of poll_publishers emits its own event, so one poll may trigger several
+        dispatch runs: the first one to finish need not be the last.
+        """
+        found: list[dict[str, Any]] = []
+
+        def consumed() -> bool:
+            emitted = {e["id"] for e in self.api("GET", "/assets/events", params={
+                "source_dag_id": producer, "source_run_id": run_id, "limit": 1000})["asset_events"]}
+            found.clear()
+            for run in self.runs(consumer):
+                if run["state"] not in ("success", "failed"):
+                    continue
+                ids = {e["id"] for e in self.api(
+                    "GET", f"/dags/{consumer}/dagRuns/{run['dag_run_id']}/upstreamAssetEvents")["asset_events"]}
+                if ids & emitted:
+                    found.append(run)
+                    emitted -= ids
+            return not emitted
+        self._wait(consumed, timeout, f"{consumer} runs for every event of {producer} {run_id}")
+        return found
+
     def task_states(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         return self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances",
                         params={"limit": 1000})["task_instances"]

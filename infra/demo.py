@@ -94,7 +94,7 @@ def demo() -> int:
         print(f"== Triggering poll_publishers on the scheduler ({stack.url})", flush=True)
         run_id = stack.trigger("poll_publishers")
         poll = stack.wait_for_run("poll_publishers", run_id=run_id, timeout=300)
-        dispatch = stack.wait_for_run("dispatch_alerts", after=poll.get("queued_at"), timeout=300)
+        dispatches = stack.wait_for_dispatches(run_id, timeout=300)
         tasks = [t for t in stack.task_states("poll_publishers", run_id) if t["task_id"].startswith("poll_")]
     except StackError as exc:
         print(f"demo: error: {exc}", file=sys.stderr)
@@ -103,12 +103,12 @@ def demo() -> int:
         stack.stop()
         replay.stop()
         smtp.stop()
-    ok = _summary(started, tasks, poll, dispatch, _mail_count() - mails_before, stack)
+    ok = _summary(started, tasks, poll, dispatches, _mail_count() - mails_before, stack)
     local_es.stop(local_es.Node())
     return 0 if ok else 1
 
 
-def _summary(started: datetime, tasks: list[dict], poll: dict, dispatch: dict, new_mail: int,
+def _summary(started: datetime, tasks: list[dict], poll: dict, dispatches: list[dict], new_mail: int,
              stack: Stack) -> bool:
     es = store.connect(local_es.Node().url)
     sent = es.search(index="regwatch-deliveries", size=100, query={"bool": {"filter": [
@@ -125,14 +125,19 @@ def _summary(started: datetime, tasks: list[dict], poll: dict, dispatch: dict, n
             print("  " + render.console(notices[d["notice_id"]], sub,
                                         today=policy.local_today(datetime.now(timezone.utc), sub))
                   if sub else "")
-    failed = [t.get("rendered_map_index") or t["task_id"] for t in tasks if t["state"] != "success"]
+    failed = [t["task_id"] for t in tasks if t["state"] != "success"]
+    store.refresh_health(es)
+    polled = [doc for doc in store.source_health(es).values()
+              if (doc.get("last_attempt") or "") >= started.isoformat()]
+    ok = sum(doc.get("status") == "ok" for doc in polled)
+    hosts = f"{len(tasks)} host tasks" + (f", failed: {', '.join(failed)}" if failed else "")
     indexed = es.count(index=store.NOTICES)["count"]
     drafts = es.count(index=store.NOTICES, query={"bool": {"filter": [
         {"term": {"blockchain": True}}, {"term": {"stage": "draft"}}]}})["count"]
     print(f"""
 == Summary
-Publishers polled:    {len(tasks)} ({len(tasks) - len(failed)} ok) — Airflow run {poll.get('dag_run_id')}: {poll['state']}
-Alert dispatch:       dispatch_alerts run triggered by the notices asset: {dispatch['state']}
+Publishers polled:    {len(polled)} ({ok} ok) by {hosts} — Airflow run {poll.get('dag_run_id')}: {poll['state']}
+Alert dispatch:       {len(dispatches)} dispatch_alerts run(s) triggered by the hosts' events on the notices asset: {', '.join(d['state'] for d in dispatches) or 'none (nothing new)'}
 Notices indexed:      {indexed} in all, {drafts} of them blockchain drafts (Elasticsearch {local_es.Node().url})
 History:              {_history(list(notices.values()))}
 Alerts delivered:     {len(delivered)} this cycle; {sum(d['channel'] == 'email' for d in delivered)} by email, arriving as {new_mail} message(s) in {MAILDIR.relative_to(REPO)}/new
@@ -144,7 +149,7 @@ Where to look next:
   .venv/bin/regwatch sources                # each publisher's health
   make demo                                 # again: it alerts nothing new
 """)
-    return poll["state"] == "success" and dispatch["state"] == "success"
+    return poll["state"] == "success" and all(d["state"] == "success" for d in dispatches)
 
 
 def _history(alerted: list[Notice]) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pendulum
 import yaml
-from airflow.sdk import Asset
+from airflow.sdk import Asset, AssetAlias
 
 from connectors.hosts import host_slug
 from records.settings import positive
@@ -15,6 +15,9 @@ from regwatch.ops import task_failed
 
 # Updated by poll_publishers with the ids of new and stage-changed notices in `extra`.
 NOTICES = Asset(name="regwatch_notices", uri="x-regwatch://notices/new")
+# What poll tasks declare as outlet instead: through an alias a task emits an event on NOTICES
+# only when it adds one, so a poll that found nothing new triggers no dispatch at all.
+NEW_NOTICES = AssetAlias(name="regwatch_new_notices")
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 # Cron DAGs whose schedule reads as Beijing time (digests, reminders) start in that zone.
@@ -30,6 +33,9 @@ DEFAULT_ARGS = {
 }
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def catalogue_hosts() -> list[str]:
     """Host slugs of the enabled publishers (one poll task each), read from the raw YAML at parse time.
 
@@ -39,7 +45,8 @@ def catalogue_hosts() -> list[str]:
     default = Path(__file__).parents[1] / "connectors" / "sources.yaml"
     path = Path(os.environ.get("REGWATCH_CATALOG") or default)
     try:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader when present: every task process parses this file before it runs.
+        entries = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 — a safe loader
     except (OSError, yaml.YAMLError):
         return []
     return sorted({host_slug(str(e.get("url", ""))) for e in entries or []

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from alerts.dispatch import dispatch
 from connectors import store
@@ -12,12 +13,12 @@ from connectors.catalog import load_catalog
 from connectors.errors import ConnectorError
 from records.settings import replay_url
 from regwatch import health
-from regwatch.pipeline import poll_source
+from regwatch.pipeline import poll_sources
 
 # Airflow Connection -> the environment variables the rest of regwatch reads. Credentials live
 # in Connections (AIRFLOW_CONN_* in development); an explicit environment variable still wins,
 # and a field the Connection leaves out keeps regwatch's default (records/settings.py).
-CONNECTIONS = {
+CONNECTIONS: dict[str, Callable[[Any], dict[str, Any]]] = {
     # extra `hosts` lists a cluster's nodes ("http://a:9200,http://b:9200"): see store.connect.
     "regwatch_es": lambda c: {"ES_URL": _hosts(c) or _url(c, "http", 9200), "ES_USERNAME": c.login,
                               "ES_PASSWORD": c.password, "ES_API_KEY": c.extra_dejson.get("api_key")},
@@ -32,11 +33,19 @@ CONNECTIONS = {
                                  "REGWATCH_PUBLIC_URL": c.extra_dejson.get("public_url")},
 }
 
+# The settings each connection fills: a task whose environment sets them all asks for nothing.
+_SETTING_NAMES = {
+    "regwatch_es": ("ES_URL", "ES_USERNAME", "ES_PASSWORD", "ES_API_KEY"),
+    "regwatch_smtp": ("SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_STARTTLS", "SMTP_FROM"),
+    "regwatch_slack": ("SLACK_BOT_TOKEN", "SLACK_API_URL", "SLACK_SIGNING_SECRET"),
+    "regwatch_links": ("REGWATCH_LINK_KEY", "REGWATCH_PUBLIC_URL"),
+}
 log = logging.getLogger(__name__)
 
 
 class PublisherFailed(ConnectorError):
-    """Raised by a poll task so Airflow marks (and retries) that publisher's task only."""
+    """Raised by a host's poll task, naming each publisher that failed, so Airflow marks the
+    task failed (and retries it: the retry polls only those publishers)."""
 
 
 def _text(value: Any) -> str | None:
@@ -52,11 +61,18 @@ def _hosts(conn: Any) -> str | None:
     return ",".join(hosts) if isinstance(hosts, list) else _text(hosts)
 
 
-def apply_connections() -> None:
-    """Fill regwatch's settings from Airflow Connections where the environment has none."""
+def apply_connections(only: Iterable[str] | None = None) -> None:
+    """Fill regwatch's settings from Airflow Connections where the environment has none.
+
+    `only` names the connections a task needs: each lookup is a round trip to the API server
+    (and a 404 for an absent one), so a poll task asks for Elasticsearch's alone.
+    """
     from airflow.sdk import BaseHook
 
-    for conn_id, settings in CONNECTIONS.items():
+    for conn_id in only or CONNECTIONS:
+        settings = CONNECTIONS[conn_id]
+        if all(os.environ.get(name) for name in _SETTING_NAMES[conn_id]):
+            continue  # the environment already sets everything this connection could
         try:
             conn = BaseHook.get_connection(conn_id)
         except Exception:  # noqa: BLE001 — an absent connection means "use the defaults"
@@ -66,42 +82,118 @@ def apply_connections() -> None:
                 os.environ[name] = value
 
 
-def due_sources(manual: bool, hosts: Iterable[str], now: datetime | None = None) -> dict[str, list[str]]:
-    """Enabled publishers to poll now, by host slug: all on a manual run, else those whose
-    schedule ticked. Every host of the parsed DAG gets a key (an empty list skips its task)."""
-    sources = [s for s in load_catalog() if s.enabled]
-    es = _es()  # once per run, for every poll task after it
-    if not manual:
-        docs = store.source_health(es)
-        now = now or datetime.now(timezone.utc)
-        sources = [s for s in sources if health.is_due(s, docs.get(s.id), now)]
-    due: dict[str, list[str]] = {host: [] for host in hosts}
+@dataclass
+class HostPoll:
+    """What one host task did in one try: which publishers it polled, skipped and lost."""
+
+    host: str
+    polled: list[str] = field(default_factory=list)
+    # Polled successfully by an earlier try of this run: a retry never fetches them again.
+    done_earlier: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    notice_ids: list[str] = field(default_factory=list)
+
+    def failure(self) -> str | None:
+        """One line naming each failed publisher and its error (None: none failed)."""
+        if not self.failed:
+            return None
+        names = "; ".join(f"{sid}: {error}" for sid, error in self.failed.items())
+        return f"{len(self.failed)} of {len(self.polled)} publishers on {self.host} failed: {names}"
+
+    def summary(self) -> dict[str, Any]:
+        return {"host": self.host, "polled": self.polled, "done_earlier": self.done_earlier,
+                "failed": sorted(self.failed), "notices": len(self.notice_ids)}
+
+
+def poll_host(host: str, *, manual: bool, run_start: datetime, now: datetime | None = None) -> HostPoll:
+    """Poll this host's due publishers (one at a time) and record each one's health.
+
+    Due: every enabled publisher on a manual run, else those whose own schedule ticked. A
+    publisher that already succeeded since `run_start` (an earlier try of this run) is not
+    fetched again, but its notices that no event announced yet are; one attempted in this run
+    that failed is tried again whether or not its schedule still says it is due.
+    """
+    sources = [s for s in load_catalog() if s.enabled and s.host_slug == host]
+    result = HostPoll(host)
+    if not sources:
+        return result
+    es, now = _ready_es(), now or datetime.now(timezone.utc)
+    docs = _health_docs(es, [s.id for s in sources])
+    todo = []
     for source in sources:
-        if source.host_slug in due:
-            due[source.host_slug].append(source.id)
-        else:
-            log.warning("%s: host not yet in the parsed DAG; it is polled after the next parse", source.id)
-    return due
-
-
-def poll(source_id: str) -> dict[str, Any]:
-    """Poll one catalogued publisher; raise if it failed (after recording its health)."""
-    source = {s.id: s for s in load_catalog()}[source_id]
-    # due_sources, upstream in the same run, installed the templates: no need per publisher.
-    outcome = poll_source(_es(ensure=False), source, replay=replay_url())
-    if outcome.error:
-        raise PublisherFailed(f"{source_id}: {outcome.error}")
-    return outcome.to_dict()
-
-
-def alertable_ids(outcomes: Iterable[Mapping[str, Any] | None]) -> list[str]:
-    """Collect new and stage-changed ids from the poll tasks that succeeded."""
-    ids: list[str] = []
+        doc = docs.get(source.id)
+        if _since(doc, "last_success", run_start):
+            result.done_earlier.append(source.id)
+        elif manual or _since(doc, "last_attempt", run_start) or health.is_due(source, doc, now):
+            todo.append(source)
+    outcomes = poll_sources(es, todo, replay=replay_url(), workers=1) if todo else []
+    ids = [i for sid in result.done_earlier for i in store.unannounced_ids(es, sid)]
     for outcome in outcomes:
-        if outcome:
-            ids += [*outcome.get("created", []), *outcome.get("stage_changed", []),
-                    *outcome.get("pending", [])]
+        result.polled.append(outcome.source_id)
+        if outcome.error:
+            result.failed[outcome.source_id] = outcome.error
+        else:
+            ids += outcome.alertable
+    result.notice_ids = list(dict.fromkeys(ids))
+    return result
+
+
+def stranded_ids(run_start: datetime) -> list[str]:
+    """Notices a failed host task could not announce: those of its publishers that succeeded in
+    this run, on every host where a publisher still failed at the run's end.
+
+    A host task announces only when it succeeds (Airflow emits asset events on success only),
+    so without this a publisher broken for days would hold back its host's other alerts.
+    """
+    sources = [s for s in load_catalog() if s.enabled]
+    es = _ready_es()
+    docs = _health_docs(es, [s.id for s in sources])
+    failed_hosts = {s.host_slug for s in sources if _since(docs.get(s.id), "last_attempt", run_start)
+                    and not _since(docs.get(s.id), "last_success", run_start)}
+    ids = [i for s in sources if s.host_slug in failed_hosts
+           and _since(docs.get(s.id), "last_success", run_start)
+           for i in store.unannounced_ids(es, s.id)]
     return list(dict.fromkeys(ids))
+
+
+def _since(doc: Mapping[str, Any] | None, key: str, start: datetime) -> bool:
+    value = (doc or {}).get(key)
+    return bool(value) and datetime.fromisoformat(value) >= start
+
+
+def _health_docs(es: Any, source_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The health documents of these publishers, read in real time (a retry's earlier try has
+    just written them: a search would not see them before the next refresh)."""
+    if not source_ids:
+        return {}
+    found = es.mget(index="regwatch-sources", ids=source_ids)["docs"]
+    return {d["_id"]: d["_source"] for d in found if d.get("found")}
+
+
+def _indices_current(es: Any) -> bool:
+    """Every regwatch index exists and has every top-level field of its mapping file."""
+    from connectors import es_templates
+
+    live = es.indices.get_mapping(index=list(store.INDICES.values()), ignore_unavailable=True)
+    for alias, index in store.INDICES.items():
+        have = live.get(index, {}).get("mappings", {}).get("properties")
+        if have is None or not set(es_templates.spec(alias)["mappings"]["properties"]) <= set(have):
+            return False
+    return True
+
+
+def _ready_es() -> Any:
+    """A client for the frequent tasks (host polls, dispatch): the indices are installed only
+    when one is missing or lacks a field of its mapping file.
+
+    ensure_indices is a dozen requests; every host task paying them each run is most of a quiet
+    poll. The check here is one request; publisher_health (every 30 min), `regwatch run` and
+    `regwatch es` still run the full ensure_indices (new subfields of an analysis plugin too).
+    """
+    es = store.connect()
+    if not _indices_current(es):
+        store.ensure_indices(es)
+    return es
 
 
 def ids_from_events(events: Mapping[Any, Iterable[Any]] | None, conf: Mapping[str, Any] | None) -> list[str]:
@@ -115,7 +207,7 @@ def ids_from_events(events: Mapping[Any, Iterable[Any]] | None, conf: Mapping[st
 
 def deliver(notice_ids: list[str]) -> dict[str, int]:
     """Match and deliver; raise DeliveryError if any alert failed (the retry sends only those)."""
-    result = dispatch(_es(), notice_ids)
+    result = dispatch(_ready_es(), notice_ids)
     result.raise_for_failures()
     return {"notices": len(notice_ids), "sent": len(result.sent), "skipped": len(result.skipped)}
 

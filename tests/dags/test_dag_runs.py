@@ -10,6 +10,7 @@ from alerts import subscriptions as subs
 from connectors import store
 from infra.replay import ReplayServer
 from tests.conftest import FIXTURES, REPO
+from tests.servers import Reply
 
 
 @pytest.fixture
@@ -36,15 +37,19 @@ def test_poll_then_dispatch_through_airflow(bag, es, smtp, replay, monkeypatch) 
     run = bag.dags["poll_publishers"].test()
     assert run.state == "success"
     assert es.count(index=store.NOTICES)["count"] == 10
-    ids = asset_events()[before]["notice_ids"]
-    assert len(ids) == 10
+    # One event per host, each naming that host's notices.
+    events = [e["notice_ids"] for e in asset_events()[before:]]
+    assert sorted(len(ids) for ids in events) == [4, 6]
+    ids = [i for e in events for i in e]
+    assert len(set(ids)) == 10
     run = bag.dags["dispatch_alerts"].test(run_conf={"notice_ids": ids})
     assert run.state == "success"
     subjects = sorted(m["Subject"] for m in smtp.messages)
     assert len(subjects) == 4 and any("跨链互操作" in s for s in subjects)
-    # A second poll finds nothing new: the event names no notices and nothing more is sent.
+    # A second poll finds nothing new: no event at all, so no dispatch is triggered.
+    before = len(asset_events())
     assert bag.dags["poll_publishers"].test().state == "success"
-    assert asset_events()[-1]["notice_ids"] == []
+    assert len(asset_events()) == before
 
 
 def test_a_broken_publisher_fails_only_its_own_task(bag, es, tmp_path, monkeypatch) -> None:
@@ -57,18 +62,20 @@ def test_a_broken_publisher_fails_only_its_own_task(bag, es, tmp_path, monkeypat
         run = bag.dags["poll_publishers"].test()
     finally:
         server.stop()
-    states = {ti.task_id: ti.state for ti in run.get_task_instances() if ti.task_id.startswith("poll_")}
-    assert states == {"poll_www_miit_gov_cn": "failed", "poll_csrc_nist_gov": "success"}
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states == {"poll_www_miit_gov_cn": "failed", "poll_csrc_nist_gov": "success",
+                      "any_host_failed": "success", "announce_stranded": "success"}
     health = store.source_health(es)
     assert health["miit-yjzj"]["status"] == "changed"
     assert "malformed JSON" in health["miit-yjzj"]["last_error"]
     assert health["nist-csrc"]["status"] == "ok"
-    assert asset_events()[-1]["notice_ids"]  # the healthy publisher's notices still announced
+    # The healthy host's notices are announced by its own task; the failed host had nothing else.
+    assert len(asset_events()[-1]["notice_ids"]) == 4
     assert es.count(index=store.NOTICES, query={"term": {"source_id": "nist-csrc"}})["count"] == 4
 
 
-def test_one_task_per_host_and_a_host_with_nothing_due_is_skipped(airflow_db, es, replay, tmp_path,
-                                                                  monkeypatch) -> None:
+def test_one_task_per_host_and_a_host_left_with_no_publisher_polls_nothing(airflow_db, es, replay,
+                                                                          tmp_path, monkeypatch) -> None:
     from airflow.dag_processing.dagbag import DagBag
 
     from tests.conftest import TEST_CATALOG
@@ -79,14 +86,66 @@ def test_one_task_per_host_and_a_host_with_nothing_due_is_skipped(airflow_db, es
                       encoding="utf-8")
     monkeypatch.setenv("REGWATCH_CATALOG", str(parsed))
     dag = DagBag(dag_folder=str(REPO / "dags")).dags["poll_publishers"]
-    polls = {t.task_id: t for t in dag.tasks if t.task_id.startswith("poll_")}
-    assert set(polls) == {"poll_www_miit_gov_cn", "poll_csrc_nist_gov", "poll_gone_example_org"}
-    assert all(t.max_active_tis_per_dagrun == 1 for t in polls.values())
+    polls = {t.task_id for t in dag.tasks if t.task_id.startswith("poll_")}
+    assert polls == {"poll_www_miit_gov_cn", "poll_csrc_nist_gov", "poll_gone_example_org"}
     # The publisher is removed after the DAG was parsed: its host's task has nothing to poll.
     monkeypatch.setenv("REGWATCH_CATALOG", str(TEST_CATALOG))
     monkeypatch.setenv("REGWATCH_REPLAY", replay.base)
+    before = len(asset_events())
+    run = dag.test()
+    tis = {ti.task_id: ti for ti in run.get_task_instances()}
+    assert run.state == "success"
+    assert {k: ti.state for k, ti in tis.items() if not k.startswith("poll_")} == {
+        "any_host_failed": "skipped", "announce_stranded": "skipped"}  # no worker when none failed
+    assert tis["poll_gone_example_org"].state == "success"
+    assert tis["poll_gone_example_org"].xcom_pull(task_ids="poll_gone_example_org")["polled"] == []
+    assert sum(len(e["notice_ids"]) for e in asset_events()[before:]) == 10
+
+
+def test_a_retry_polls_only_the_publisher_that_failed(bag, es, scripted, tmp_path, monkeypatch) -> None:
+    flaky, good = scripted_feeds(scripted, tmp_path, monkeypatch)
+    scripted.script[flaky] = [Reply(404, b"gone for a moment"), Reply(200, feed("Flaky draft", "f"))]
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(REPO / "dags")).dags["poll_publishers"]
+    before = len(asset_events())
+    run = dag.test()
+    ti = next(ti for ti in run.get_task_instances() if ti.task_id == "poll_127_0_0_1")
+    assert run.state == "success" and ti.state == "success" and ti.try_number == 2
+    assert scripted.hits == {good: 1, flaky: 2}  # the retry fetched the failed publisher only
+    # The retry announced what the failed try could not: the good feed's notice too.
+    events = asset_events()[before:]
+    assert len(events) == 1 and len(events[0]["notice_ids"]) == 2
+    assert store.source_health(es)["flaky"]["status"] == "ok"
+
+
+def test_a_host_failing_for_good_still_announces_its_healthy_publishers(bag, es, scripted, tmp_path,
+                                                                         monkeypatch) -> None:
+    flaky, good = scripted_feeds(scripted, tmp_path, monkeypatch)
+    scripted.script[flaky] = [Reply(404, b"gone")]
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(REPO / "dags")).dags["poll_publishers"]
+    before = len(asset_events())
     run = dag.test()
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
-    assert run.state == "success"
-    assert states["poll_gone_example_org"] == "skipped" and states["poll_csrc_nist_gov"] == "success"
-    assert len(asset_events()[-1]["notice_ids"]) == 10
+    assert states == {"poll_127_0_0_1": "failed", "any_host_failed": "success",
+                      "announce_stranded": "success"}
+    assert scripted.hits == {good: 1, flaky: 3}  # three tries, the good feed fetched once
+    events = asset_events()[before:]
+    assert len(events) == 1 and len(events[0]["notice_ids"]) == 1  # the good feed's notice
+
+
+def feed(title: str, slug: str) -> bytes:
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>{title}</title>'
+            f"<link>https://x.example.org/{slug}</link></item></channel></rss>").encode()
+
+
+def scripted_feeds(scripted, tmp_path, monkeypatch) -> tuple[str, str]:
+    """Two RSS publishers on one loopback host (one task): `flaky` and `good`."""
+    scripted.script["/good.xml"] = [Reply(200, feed("Good draft", "g"))]
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text("".join(f'- {{id: {n}, kind: rss, url: "{scripted.url(f"/{n}.xml")}", allow_private: true}}\n'
+                               for n in ("flaky", "good")), encoding="utf-8")
+    monkeypatch.setenv("REGWATCH_CATALOG", str(catalog))
+    return "/flaky.xml", "/good.xml"

@@ -1,0 +1,71 @@
+"""The body of a host's poll task (regwatch.tasks.poll_host) on a scheduled run: what is due,
+what a retry polls again, and what a host failing for good leaves to announce_stranded."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from regwatch import tasks
+from tests.servers import Reply
+
+HOST = "127_0_0_1"
+
+
+def feed(title: str, slug: str) -> bytes:
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>{title}</title>'
+            f"<link>https://x.example.org/{slug}</link></item></channel></rss>").encode()
+
+
+def catalogue(scripted, tmp_path, monkeypatch, schedules: dict[str, str]) -> None:
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text("".join(
+        f'- {{id: {n}, kind: rss, url: "{scripted.url(f"/{n}.xml")}", allow_private: true, schedule: "{s}"}}\n'
+        for n, s in schedules.items()), encoding="utf-8")
+    monkeypatch.setenv("REGWATCH_CATALOG", str(catalog))
+
+
+def test_a_scheduled_retry_polls_the_failed_publisher_even_when_its_schedule_no_longer_says_due(
+        es, scripted, tmp_path, monkeypatch) -> None:
+    # Yearly schedules: a publisher attempted in this run is not due again by its schedule.
+    catalogue(scripted, tmp_path, monkeypatch, {"flaky": "0 0 1 1 *", "good": "0 0 1 1 *"})
+    scripted.script["/good.xml"] = [Reply(200, feed("Good draft", "g"))]
+    scripted.script["/flaky.xml"] = [Reply(404, b"gone"), Reply(200, feed("Flaky draft", "f"))]
+    start = datetime.now(timezone.utc)
+    first = tasks.poll_host(HOST, manual=False, run_start=start)
+    assert first.polled == ["flaky", "good"] and list(first.failed) == ["flaky"]
+    assert first.failure() == f"1 of 2 publishers on {HOST} failed: flaky: {first.failed['flaky']}"
+    assert "404" in first.failed["flaky"]
+    es.indices.refresh(index="regwatch-notices")
+    assert tasks.stranded_ids(start) == first.notice_ids  # what announce_stranded would name now
+
+    retry = tasks.poll_host(HOST, manual=False, run_start=start)
+    assert retry.polled == ["flaky"] and retry.done_earlier == ["good"] and retry.failure() is None
+    assert scripted.hits == {"/flaky.xml": 2, "/good.xml": 1}
+    assert len(retry.notice_ids) == 2 and set(first.notice_ids) < set(retry.notice_ids)
+    assert tasks.stranded_ids(start) == []  # the host succeeded: nothing stranded
+
+    # The next scheduled run: nothing is due, nothing fetched, no event.
+    later = tasks.poll_host(HOST, manual=False, run_start=datetime.now(timezone.utc) + timedelta(seconds=1))
+    assert later.polled == [] and later.notice_ids == []
+    assert scripted.hits == {"/flaky.xml": 2, "/good.xml": 1}
+
+
+def test_a_host_whose_publishers_are_all_fine_fails_nothing_and_a_manual_run_polls_all(
+        es, scripted, tmp_path, monkeypatch) -> None:
+    catalogue(scripted, tmp_path, monkeypatch, {"pub-a": "0 0 1 1 *", "pub-b": "0 0 1 1 *"})
+    scripted.script["/pub-a.xml"] = [Reply(200, feed("A draft", "a"))]
+    scripted.script["/pub-b.xml"] = [Reply(200, feed("B draft", "b"))]
+    first = tasks.poll_host(HOST, manual=False, run_start=datetime.now(timezone.utc))
+    assert first.polled == ["pub-a", "pub-b"] and first.failure() is None  # never polled: due
+    assert tasks.poll_host(HOST, manual=False, run_start=datetime.now(timezone.utc)).polled == []
+    again = tasks.poll_host(HOST, manual=True, run_start=datetime.now(timezone.utc))
+    assert again.polled == ["pub-a", "pub-b"] and scripted.hits == {"/pub-a.xml": 2, "/pub-b.xml": 2}
+    assert tasks.poll_host("other_example_org", manual=True, run_start=datetime.now(timezone.utc)).polled == []
+
+
+def test_tasks_install_an_index_that_is_missing_but_skip_ensure_indices_otherwise(es) -> None:
+    from connectors import store
+
+    es.indices.delete(index=store.INDICES["regwatch-sources"])
+    assert not tasks._indices_current(es)
+    tasks._ready_es()
+    assert es.indices.exists_alias(name="regwatch-sources") and tasks._indices_current(es)
