@@ -10,6 +10,7 @@ import socket
 import ssl
 import threading
 import time
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from email.utils import parsedate_to_datetime
@@ -181,6 +182,7 @@ class HttpClient:
     bytes_received: int = 0
     gates: HostGates = field(default_factory=HostGates)
     stop_if_unchanged: bool = False
+    cache_changed: bool = False  # a new answer was cached: the caller stores `cache` again
 
     def __post_init__(self) -> None:
         o = self.options
@@ -227,14 +229,17 @@ class HttpClient:
         if response.status == 304 and "body" in cached:
             if self.stop_if_unchanged:
                 raise Unchanged(url)
-            return replace(response, status=200, content=base64.b64decode(cached["body"]),
+            return replace(response, status=200, content=_unpack(cached),
                            headers={**response.headers, "content-type": cached.get("type", "")},
                            from_cache=True)
         etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
         if response.status == 200 and (etag or modified) and len(response.content) <= CACHE_MAX_BYTES:
+            # Compressed: a cycle reads and writes every publisher's cache, and feeds and list
+            # pages shrink five to ten times (3,000 feeds: 42 MB of base64 became about 6).
             self.cache[key] = {"etag": etag or "", "last_modified": modified or "",
-                               "type": response.headers.get("content-type", ""),
-                               "body": base64.b64encode(response.content).decode("ascii")}
+                               "type": response.headers.get("content-type", ""), "enc": "zlib",
+                               "body": base64.b64encode(zlib.compress(response.content, 6)).decode("ascii")}
+            self.cache_changed = True
         return response
 
     def post(self, url: str, *, data: Mapping[str, str] | None = None, json: Any = None,
@@ -325,6 +330,11 @@ class HttpClient:
             # scheduler can skip this publisher rather than hammer it through the ban.
             raise status_error(r.status, r.url, retry_after=wait)
         raise _Retryable(status_error(r.status, r.url), retry_after=wait)
+
+
+def _unpack(cached: Mapping[str, str]) -> bytes:
+    body = base64.b64decode(cached["body"])
+    return zlib.decompress(body) if cached.get("enc") == "zlib" else body  # older entries: plain
 
 
 def challenge(content: bytes, content_type: str = "") -> str | None:

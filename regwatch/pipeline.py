@@ -87,7 +87,7 @@ def _fetch(es: Elasticsearch, source: Source, before: dict[str, Any], *, replay:
         except ConnectorError as exc:
             outcome.status, outcome.error = exc.category, f"{type(exc).__name__}: {exc}"
             outcome.retry_after = exc.retry_after
-        outcome.bytes = http.bytes_received
+        outcome.bytes, cache_changed = http.bytes_received, http.cache_changed
     outcome.seen = before["items_seen"] if unchanged else len(items)
     if not unchanged and not items and not outcome.error and (before.get("items_seen") or 0) > 0:
         # A list that had items and now parses to none has changed shape; it is not quiet.
@@ -101,7 +101,8 @@ def _fetch(es: Elasticsearch, source: Source, before: dict[str, Any], *, replay:
     notices = [] if unchanged else [normalise(i, meta, started_at) for i in items if not i.partial]
     outcome.warnings = sum(len(n.warnings) for n in notices)
     outcome.latency_ms = int((time.monotonic() - start) * 1000)
-    return Polled(source, outcome, notices, started_at, cache, before)
+    # An unchanged cache is not sent back: the health update merges, so the stored one stays.
+    return Polled(source, outcome, notices, started_at, cache if cache_changed else None, before)
 
 
 def _clean(before: dict[str, Any]) -> bool:
@@ -205,9 +206,9 @@ def poll_sources(es: Elasticsearch, sources: Sequence[Source], *, replay: str | 
     if not sources:
         return []
     states = store.source_states(es, [s.id for s in sources])
-    if any(not _clean(states.get(s.id, {})) for s in sources):
-        # New items are coming: load the gloss dictionaries (a second of CPU) while the first
-        # answers are on their way, rather than after the first one arrived.
+    if any(s.id not in states for s in sources):
+        # A publisher never polled has new items: load the gloss dictionaries (a second of CPU,
+        # 140 MiB) while the first answers are on their way, not after the first one arrived.
         threading.Thread(target=gloss.preload, name="regwatch-gloss", daemon=True).start()
     writer = CycleWriter(es)
     outcomes: dict[str, PollOutcome] = {}

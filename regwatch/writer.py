@@ -45,7 +45,7 @@ class Polled:
     outcome: PollOutcome
     notices: list[Notice]
     started_at: datetime
-    cache: dict[str, Any]
+    cache: dict[str, Any] | None  # None: unchanged, not written again
     before: dict[str, Any] = field(default_factory=dict)
 
 
@@ -155,7 +155,6 @@ def health_doc(polled: Polled) -> dict[str, Any]:
            "latency_ms": outcome.latency_ms, "bytes": outcome.bytes, "items_seen": outcome.seen,
            "items_new": len(outcome.created), "last_error": outcome.error,
            "error_class": None if outcome.error is None else outcome.status,
-           "http_cache": polled.cache,
            # Given-up detail pages add up: a notice given up on is never tried again.
            "details_pending": len(outcome.details_pending),
            "details_given_up": (before.get("details_given_up") or 0) + len(outcome.details_given_up),
@@ -164,6 +163,8 @@ def health_doc(polled: Polled) -> dict[str, Any]:
            else (when + timedelta(seconds=outcome.retry_after)).isoformat()}
     if outcome.error is None:
         doc["last_success"] = when.isoformat()
+    if polled.cache is not None:
+        doc["http_cache"] = polled.cache
     return doc
 
 
