@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections import defaultdict, deque
@@ -19,6 +18,7 @@ from connectors.catalog import Source
 from connectors.errors import ConnectorError
 from connectors.http import HostGates, HttpClient, HttpOptions, Unchanged
 from connectors.registry import kinds
+from records.settings import positive
 from regwatch.writer import CycleWriter, Polled
 from transforms import gloss
 from transforms.normalise import SourceMeta, normalise
@@ -133,11 +133,10 @@ class CycleSummary:
 
 
 R = TypeVar("R")
-# Threads polling at once. Each waits on its host's network answer almost all the time, so a
-# cycle goes as fast as its slowest host only if every host is in flight: 16 (the old default)
-# left 300 hosts in 19 waves. One request at a time per host holds whatever this is
-# (connectors.http.HostGates).
-DEFAULT_WORKERS = int(os.environ.get("REGWATCH_POLL_WORKERS") or 256)
+# Threads polling at once: REGWATCH_POLL_WORKERS (256). Each waits on its host's answer almost
+# all the time, so a cycle goes as fast as its slowest host only if every host is in flight: 16
+# (the old default) left 300 hosts in 19 waves. One request at a time per host holds whatever
+# this is (connectors.http.HostGates).
 # Publishers of one host polled side by side: while one normalises, waits for the writer or
 # backs off after a 500, the next one's request goes out (the gate still admits one at a time).
 LANES_PER_HOST = 2
@@ -220,7 +219,7 @@ def poll_sources(es: Elasticsearch, sources: Sequence[Source], *, replay: str | 
         writer.submit(polled)
 
     try:
-        per_host(sources, poll, workers or DEFAULT_WORKERS, lanes=LANES_PER_HOST)
+        per_host(sources, poll, workers or int(positive("REGWATCH_POLL_WORKERS")), lanes=LANES_PER_HOST)
     finally:
         writer.close()
     pending = store.unannounced_by_source(es, list(outcomes))
