@@ -213,8 +213,14 @@ def poll_sources(es: Elasticsearch, sources: Sequence[Source], *, replay: str | 
     outcomes: dict[str, PollOutcome] = {}
 
     def poll(source: Source) -> None:
-        polled = _fetch(es, source, states.pop(source.id, {}), replay=replay, clock=clock,
-                        options=options, gates=_GATES)
+        before = states.pop(source.id, {})
+        try:
+            polled = _fetch(es, source, before, replay=replay, clock=clock, options=options,
+                            gates=_GATES)
+        except Exception as exc:  # noqa: BLE001 — a connector's bug fails its publisher, not the cycle
+            log.exception("%s: polling failed", source.id)
+            failed = PollOutcome(source.id, status="error", error=f"{type(exc).__name__}: {exc}")
+            polled = Polled(source, failed, [], clock(), None, before)
         outcomes[source.id] = polled.outcome
         writer.submit(polled)
 

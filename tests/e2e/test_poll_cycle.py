@@ -181,3 +181,22 @@ def test_a_publisher_down_at_its_last_poll_gets_one_attempt_and_recovers(es, hos
     farm.failing.clear()
     back = poll_sources(es, sources, options=FAST)[0]
     assert back.error is None and len(back.created) == ITEMS
+
+
+def test_a_connector_that_crashes_fails_its_publisher_not_the_cycle(es, hosts, monkeypatch) -> None:
+    from connectors import registry
+    from connectors.rss import FeedOptions
+
+    def crash(source, http, seen):  # a connector's bug, not a ConnectorError
+        raise KeyError("the page moved its script tag")
+
+    registry.kinds()
+    monkeypatch.setitem(registry.KINDS, "crashing", registry.Kind("crashing", FeedOptions, crash))
+    farm = hosts(1)
+    good, = farm.sources(["f0"])
+    broken = parse_entry({"id": "broken", "kind": "crashing", "url": good.url, "allow_private": True}, 1)
+    crashed, ok = poll_sources(es, [broken, good], options=FAST)
+    assert crashed.status == "error" and "KeyError" in crashed.error
+    assert ok.error is None and len(ok.created) == ITEMS
+    store.refresh_health(es)
+    assert store.source_states(es, ["broken"])["broken"]["status"] == "error"
