@@ -8,11 +8,14 @@ import json
 import re
 import socket
 import ssl
+import threading
 import time
+import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from email.utils import parsedate_to_datetime
 from importlib import metadata
-from typing import Any, Mapping, NoReturn
+from typing import Any, Iterator, Mapping, NoReturn
 from urllib.parse import urlsplit
 
 import certifi
@@ -116,6 +119,47 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
+class HostGates:
+    """One request at a time per host, `politeness` seconds apart, for every client sharing it.
+
+    A poll cycle gives one to all its publishers' clients, so two publishers of one ministry,
+    or a list and a detail page, never reach that server at once, whatever the threads do.
+    A gate is held from sending a request until its body is read (redirects included) and
+    released between attempts: a publisher backing off after a 500 leaves the server to the
+    host's other publishers meanwhile. Spacing counts from the end of the previous answer.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._gates: dict[str, _Gate] = {}
+
+    @contextmanager
+    def hold(self, host: str, spacing: float) -> Iterator[None]:
+        """Wait for the host (and `spacing` after its last answer); hold it for one request."""
+        with self._lock:
+            gate = self._gates.setdefault(host, _Gate())
+        with gate.lock:
+            wait = gate.last + spacing - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            try:
+                yield
+            finally:
+                gate.last = time.monotonic()
+
+
+@dataclass
+class _Gate:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    last: float = float("-inf")
+
+
+class Unchanged(Exception):
+    """Raised by a client asked to (`stop_if_unchanged`) when a conditional GET is answered
+    from its cache: the caller knows what an unchanged list held and skips parsing it again.
+    Not a ConnectorError: connectors let it through untouched."""
+
+
 @dataclass
 class HttpClient:
     """httpx with timeouts, a size cap, retries, conditional GET and origin rebasing.
@@ -127,18 +171,23 @@ class HttpClient:
     `cache` holds, per list URL fetched with ``conditional=True``, the validators and body of
     the last answer: a 304 is answered from it, so an unchanged list costs a few hundred bytes
     and the connector still sees the whole list. The pipeline keeps it per publisher.
+
+    `gates` serialise and space requests per host; a client has its own unless given the
+    cycle's (see HostGates).
     """
 
     options: HttpOptions = field(default_factory=HttpOptions)
     rebase: Mapping[str, str] = field(default_factory=dict)
     cache: dict[str, dict[str, str]] = field(default_factory=dict)
     bytes_received: int = 0
+    gates: HostGates = field(default_factory=HostGates)
+    stop_if_unchanged: bool = False
+    cache_changed: bool = False  # a new answer was cached: the caller stores `cache` again
 
     def __post_init__(self) -> None:
         o = self.options
         # The replay server we were pointed at is trusted configuration, not publisher input.
         self._trusted = {urlsplit(b).hostname for b in self.rebase.values()}
-        self._last_request: dict[str, float] = {}
         self._client = httpx.Client(
             timeout=httpx.Timeout(o.read_timeout, connect=o.connect_timeout),
             follow_redirects=True,
@@ -178,14 +227,19 @@ class HttpClient:
                                                  ("If-Modified-Since", "last_modified")) if cached.get(k)}
         response = self.request("GET", url, params=params, headers={**(headers or {}), **validators})
         if response.status == 304 and "body" in cached:
-            return replace(response, status=200, content=base64.b64decode(cached["body"]),
+            if self.stop_if_unchanged:
+                raise Unchanged(url)
+            return replace(response, status=200, content=_unpack(cached),
                            headers={**response.headers, "content-type": cached.get("type", "")},
                            from_cache=True)
         etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
         if response.status == 200 and (etag or modified) and len(response.content) <= CACHE_MAX_BYTES:
+            # Compressed: a cycle reads and writes every publisher's cache, and feeds and list
+            # pages shrink five to ten times (3,000 feeds: 42 MB of base64 became about 6).
             self.cache[key] = {"etag": etag or "", "last_modified": modified or "",
-                               "type": response.headers.get("content-type", ""),
-                               "body": base64.b64encode(response.content).decode("ascii")}
+                               "type": response.headers.get("content-type", ""), "enc": "zlib",
+                               "body": base64.b64encode(zlib.compress(response.content, 6)).decode("ascii")}
+            self.cache_changed = True
         return response
 
     def post(self, url: str, *, data: Mapping[str, str] | None = None, json: Any = None,
@@ -221,15 +275,12 @@ class HttpClient:
         raise SourceBlocked(f"refused to fetch {host}: a private, loopback or link-local address "
                             "(set allow_private on the source to permit it)", url=str(request.url))
 
-    def _polite(self, url: str) -> None:
-        server = hosts.host(url)
-        wait = self._last_request.get(server, 0.0) + self.options.politeness - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
-        self._last_request[server] = time.monotonic()
-
     def _once(self, method: str, url: str, kwargs: dict[str, Any]) -> Response:
-        self._polite(url)
+        with self.gates.hold(hosts.host(url), self.options.politeness):
+            response = self._fetch(method, url, kwargs)
+        return self._check(response)
+
+    def _fetch(self, method: str, url: str, kwargs: dict[str, Any]) -> Response:
         start = time.monotonic()
         try:
             with self._client.stream(method, self.wire_url(url), **kwargs) as r:
@@ -241,8 +292,7 @@ class HttpClient:
             raise _Retryable(SourceUnavailable(f"timed out ({type(exc).__name__})", url=url)) from None
         except httpx.TransportError as exc:
             raise _Retryable(SourceUnavailable(f"network error: {type(exc).__name__}: {exc}", url=url)) from None
-        response = Response(url, status, dict(resp_headers), content)
-        return self._check(response)
+        return Response(url, status, dict(resp_headers), content)
 
     def _read_capped(self, r: httpx.Response, url: str, start: float) -> bytes:
         # Count decoded bytes as they stream, so a gzip bomb is stopped at the cap too.
@@ -280,6 +330,11 @@ class HttpClient:
             # scheduler can skip this publisher rather than hammer it through the ban.
             raise status_error(r.status, r.url, retry_after=wait)
         raise _Retryable(status_error(r.status, r.url), retry_after=wait)
+
+
+def _unpack(cached: Mapping[str, str]) -> bytes:
+    body = base64.b64decode(cached["body"])
+    return zlib.decompress(body) if cached.get("enc") == "zlib" else body  # older entries: plain
 
 
 def challenge(content: bytes, content_type: str = "") -> str | None:

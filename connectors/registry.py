@@ -31,17 +31,20 @@ class Kind:
     # not stored apart from the notice, so `regwatch reprocess` keeps the stored value of these
     # fields rather than replace a publisher's statement with the classifier's guess.
     stated: tuple[str, ...] = ()
+    # fetch reads one conditional list and nothing else, so a list answered 304 yields the items
+    # of the last poll: the pipeline skips the parse (HttpClient.stop_if_unchanged).
+    one_list: bool = False
 
 
 KINDS: dict[str, Kind] = {}
 
 
-def register(name: str, options: type[BaseModel],
-             stated: tuple[str, ...] = ()) -> Callable[[FetchFn], FetchFn]:
+def register(name: str, options: type[BaseModel], stated: tuple[str, ...] = (), *,
+             one_list: bool = False) -> Callable[[FetchFn], FetchFn]:
     """Register a kind's fetch function, its options model and the fields its hints state."""
 
     def decorate(fn: FetchFn) -> FetchFn:
-        KINDS[name] = Kind(name, options, fn, stated)
+        KINDS[name] = Kind(name, options, fn, stated, one_list)
         return fn
 
     return decorate
@@ -49,6 +52,13 @@ def register(name: str, options: type[BaseModel],
 
 def kinds() -> dict[str, Kind]:
     """Return every registered kind, importing the kind modules on first use."""
-    for module in KIND_MODULES:
-        importlib.import_module(module)
+    # Once per process: import_module takes the import lock even for a loaded module, and a
+    # cycle's hundreds of threads asking at once queued on it behind a real import.
+    if not _IMPORTED:
+        for module in KIND_MODULES:
+            importlib.import_module(module)
+        _IMPORTED.append(True)
     return KINDS
+
+
+_IMPORTED: list[bool] = []

@@ -22,7 +22,7 @@ class FeedOptions(BaseModel):
     max_items: int = 200
 
 
-@register("rss", FeedOptions)
+@register("rss", FeedOptions, one_list=True)
 def fetch(source: Source, http: HttpClient, seen: Seen) -> list[FetchedItem]:
     """Fetch a feed and return its entries (a malformed feed is salvaged with a warning)."""
     response = http.get(source.url, conditional=True)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, TransportError
 from elasticsearch.helpers import streaming_bulk
@@ -67,20 +68,26 @@ def ensure_indices(es: Elasticsearch) -> str | None:
     Return the Chinese analyzer given to the `.zh` subfields (None: the cluster has none).
     """
     analyzer = es_templates.detect_chinese_analyzer(es)
-    for alias, index in INDICES.items():
-        spec = es_templates.template(alias, analyzer)
-        es.indices.put_index_template(
-            name=alias, index_patterns=[f"{alias}-v*"], priority=100, template=spec,
-            meta={"description": es_templates.spec(alias).get("_comment", "")})
-        if not es.indices.exists_alias(name=alias):
-            _create_index(es, index, alias)
-        else:
-            # Additive changes — a new field, or the subfields of an analysis plugin installed
-            # after the index was made — apply in place (older documents keep matching through
-            # the standard fields); anything else needs a new versioned index and a reindex.
-            es.indices.put_mapping(index=alias, properties=spec["mappings"]["properties"])
+    # Side by side: each template and index is a cluster-state update and a wait for its shards,
+    # and seven in a row were half a second each, the largest part of a first cycle's start.
+    with ThreadPoolExecutor(len(INDICES)) as pool:
+        list(pool.map(lambda pair: _ensure_index(es, *pair, analyzer), INDICES.items()))
     es_templates.sync_replicas(es, INDICES)  # REGWATCH_ES_REPLICAS changes apply in place
     return analyzer
+
+
+def _ensure_index(es: Elasticsearch, alias: str, index: str, analyzer: str | None) -> None:
+    spec = es_templates.template(alias, analyzer)
+    es.indices.put_index_template(
+        name=alias, index_patterns=[f"{alias}-v*"], priority=100, template=spec,
+        meta={"description": es_templates.spec(alias).get("_comment", "")})
+    if not es.indices.exists_alias(name=alias):
+        _create_index(es, index, alias)
+    else:
+        # Additive changes — a new field, or the subfields of an analysis plugin installed
+        # after the index was made — apply in place (older documents keep matching through
+        # the standard fields); anything else needs a new versioned index and a reindex.
+        es.indices.put_mapping(index=alias, properties=spec["mappings"]["properties"])
 
 
 def _create_index(es: Elasticsearch, index: str, alias: str) -> None:
@@ -118,19 +125,68 @@ def upsert_notices(es: Elasticsearch, notices: Sequence[Notice]) -> UpsertResult
     one cycle reports it created and no dispatch's ``announced_at`` is overwritten.
     A notice whose detail page failed again is rewritten to count the attempt (see _detail),
     and one whose detail page was read at last to clear its mark.
+    Refreshes, so a dispatch that follows sees the documents; raises if any was rejected.
     """
-    result, todo = UpsertResult(), list({n.id: n for n in notices}.values())
+    written = write_notices(es, notices)
+    if written.wrote:
+        es.indices.refresh(index=NOTICES)
+    if written.rejected:
+        first, reason = next(iter(written.rejected.items()))
+        raise StoreError(f"{len(written.rejected)} documents rejected by Elasticsearch, first: "
+                         f"{first}: {reason}")
+    return written.result(n.id for n in notices)
+
+
+@dataclass
+class Written:
+    """What one write_notices call did, per notice id; the caller splits it per publisher."""
+
+    buckets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # UpsertResult lists
+    rejected: dict[str, str] = field(default_factory=dict)   # notice id -> why it was refused
+    also_rejected: dict[str, str] = field(default_factory=dict)  # `also` action id -> why
+    wrote: bool = False  # anything sent to the notices index (refresh before reading it)
+
+    def result(self, ids: Iterable[str]) -> UpsertResult:
+        """The UpsertResult of these notices (ids rejected are in none of its lists)."""
+        result = UpsertResult()
+        for notice_id in dict.fromkeys(ids):
+            for bucket in self.buckets.get(notice_id, ()):
+                getattr(result, bucket).append(notice_id)
+        return result
+
+
+def write_notices(es: Elasticsearch, notices: Sequence[Notice], *,
+                  also: Sequence[dict[str, Any]] = ()) -> Written:
+    """upsert_notices for a batch of any number of publishers, without refresh and without
+    raising for a refused document: each is named in `rejected`, so one publisher's bad
+    notice fails that publisher only.
+
+    `also` are further bulk actions (the cycle's health updates) sent in the first bulk
+    request, to save a round trip; their refusals come back in `also_rejected`.
+    Raises StoreError only if a notice keeps changing under concurrent writes.
+    """
+    out, todo, extra = Written(), list({n.id: n for n in notices}.values()), list(also)
     for _ in range(_ROUNDS):
         existing = _existing(es, [n.id for n in todo])
         plans = [_plan(n, existing.get(n.id)) for n in todo]
-        conflicts = _write(es, [_action(p) for p in plans if p.doc is not None])
+        actions = [_action(p) for p in plans if p.doc is not None]
+        out.wrote |= bool(actions)
+        failures = _bulk(es, actions + extra)
+        extra_ids, extra = {a["_id"] for a in extra}, []
+        conflicts: set[str] = set()
+        for failure in failures:
+            if failure["_id"] in extra_ids:
+                out.also_rejected[failure["_id"]] = _reason(failure)
+            elif failure.get("status") == 409:
+                conflicts.add(failure["_id"])
+            else:
+                out.rejected[failure["_id"]] = _reason(failure)
         for plan in plans:
-            if plan.id not in conflicts:
-                for bucket in plan.buckets:
-                    getattr(result, bucket).append(plan.id)
+            if plan.id not in conflicts and plan.id not in out.rejected:
+                out.buckets[plan.id] = plan.buckets
         todo = [n for n in todo if n.id in conflicts]
         if not todo:
-            return result
+            return out
     raise StoreError(f"{len(todo)} notices kept changing under concurrent writes, first: {todo[0].id}")
 
 
@@ -245,16 +301,29 @@ def _write(es: Elasticsearch, actions: list[dict[str, Any]]) -> set[str]:
     """
     if not actions:
         return set()
-    results = list(streaming_bulk(es, actions, chunk_size=500, raise_on_error=False,
-                                  max_retries=3, initial_backoff=1))
+    failures = _bulk(es, actions)
     es.indices.refresh(index=actions[0]["_index"])
-    failures = [next(iter(item.values())) for ok, item in results if not ok]
     rejected = [f for f in failures if f.get("status") != 409]
     if rejected:
-        first = rejected[0]
         raise StoreError(f"{len(rejected)} documents rejected by Elasticsearch, first: "
-                         f"{first.get('_id')}: {first.get('error', {}).get('reason', first.get('error'))}")
+                         f"{rejected[0].get('_id')}: {_reason(rejected[0])}")
     return {f["_id"] for f in failures}
+
+
+def _bulk(es: Elasticsearch, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Send bulk actions (5 MB requests at most); return the item of each that failed."""
+    if not actions:
+        return []
+    # Chunked by bytes rather than count: a batch of many publishers' notices (bodies of
+    # tens of kB) stays one request when small and never becomes one huge one.
+    results = streaming_bulk(es, actions, chunk_size=2000, max_chunk_bytes=5 * 1024 * 1024,
+                             raise_on_error=False, max_retries=3, initial_backoff=1)
+    return [next(iter(item.values())) for ok, item in results if not ok]
+
+
+def _reason(failure: dict[str, Any]) -> str:
+    error = failure.get("error", {})
+    return str(error.get("reason", error) if isinstance(error, dict) else error)
 
 
 def scan_notices(es: Elasticsearch, query: Mapping[str, Any], *,
@@ -399,6 +468,12 @@ def record_health(es: Elasticsearch, source_id: str, doc: dict[str, Any]) -> Non
               doc_as_upsert=True, retry_on_conflict=20)
 
 
+def health_action(source_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """record_health as a bulk action: the cycle writes every publisher's health in one request."""
+    return {"_op_type": "update", "_index": "regwatch-sources", "_id": source_id,
+            "doc": {"source_id": source_id, **doc}, "doc_as_upsert": True, "retry_on_conflict": 20}
+
+
 def refresh_health(es: Elasticsearch) -> None:
     """Make every recorded poll outcome searchable now."""
     es.indices.refresh(index="regwatch-sources")
@@ -416,6 +491,37 @@ def source_state(es: Elasticsearch, source_id: str) -> dict[str, Any]:
     """Return one source's document, conditional-GET cache included ({} if never polled)."""
     resp = es.options(ignore_status=404).get(index="regwatch-sources", id=source_id)
     return resp.get("_source", {}) if resp.get("found") else {}
+
+
+def source_states(es: Elasticsearch, source_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """source_state of many sources in one mget per thousand ids (absent: never polled)."""
+    found: dict[str, dict[str, Any]] = {}
+    ids = list(dict.fromkeys(source_ids))
+    for start in range(0, len(ids), 1000):
+        resp = es.options(ignore_status=404).mget(index="regwatch-sources", ids=ids[start:start + 1000])
+        found.update({d["_id"]: d["_source"] for d in resp.get("docs", []) if d.get("found")})
+    return found
+
+
+def unannounced_by_source(es: Elasticsearch, source_ids: Sequence[str], *,
+                          limit: int = 1000) -> dict[str, list[str]]:
+    """unannounced_ids of many sources with one search per 10,000 notices (oldest first)."""
+    found: dict[str, list[str]] = {}
+    query = {"bool": {"filter": [{"terms": {"source_id": list(dict.fromkeys(source_ids))}}],
+                      "must_not": [{"exists": {"field": "announced_at"}}]}}
+    after: list[Any] | None = None
+    while source_ids:
+        resp = es.search(index=NOTICES, size=10000, source_includes=["source_id"], query=query,
+                         sort=[{"fetched_at": "asc"}, {"id": "asc"}], search_after=after)
+        hits = resp["hits"]["hits"]
+        for hit in hits:
+            ids = found.setdefault(hit["_source"]["source_id"], [])
+            if len(ids) < limit:
+                ids.append(hit["_id"])
+        if len(hits) < 10000:
+            break
+        after = hits[-1]["sort"]
+    return found
 
 
 def published_history(es: Elasticsearch, *, per_source: int = 50) -> dict[str, list[str]]:

