@@ -1,6 +1,7 @@
 """Dispatch: match a poll's new notices to instant subscriptions and deliver each alert once."""
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Callable, Sequence
 
@@ -9,9 +10,13 @@ from elasticsearch import Elasticsearch
 from alerts import ledger, subscriptions
 from alerts.deliver import DispatchResult, deliver
 from alerts.match import match_once
-from connectors.store import get_notices, mark_announced
+from connectors.store import get_notices, mark_announced, notice_stages
+from records.notice import Notice
 
 __all__ = ["DispatchResult", "dispatch"]
+
+# Notices read and matched at a time (see dispatch).
+CHUNK = 2000
 
 
 def dispatch(es: Elasticsearch, notice_ids: Sequence[str], *,
@@ -27,10 +32,23 @@ def dispatch(es: Elasticsearch, notice_ids: Sequence[str], *,
     """
     result = DispatchResult()
     wanted = list(dict.fromkeys([*notice_ids, *ledger.unfinished_notice_ids(es, clock())]))
-    notices = {n.id: n for n in get_notices(es, wanted)}
     subs = {s.id: s for s in subscriptions.list_all(es, mode="instant")}
-    for sub_id, matched in match_once(es, list(notices.values()), list(subs.values())).items():
-        deliver(es, subs[sub_id], [notices[i] for i in matched], result, clock(), limit=flood_limit)
+    stages: dict[str, str | None] = {}
+    matched: dict[str, list[Notice]] = defaultdict(list)
+    # A chunk of notices at a time, keeping only the matched ones: a first cycle of thousands
+    # of publishers hands one dispatch tens of thousands of notices. With no instant
+    # subscription there is nothing to match, and only the stages are read.
+    for start in range(0, len(wanted), CHUNK):
+        ids = wanted[start:start + CHUNK]
+        if not subs:
+            stages.update(notice_stages(es, ids))
+            continue
+        notices = {n.id: n for n in get_notices(es, ids)}
+        stages.update({i: n.stage for i, n in notices.items()})
+        for sub_id, hits in match_once(es, list(notices.values()), list(subs.values())).items():
+            matched[sub_id] += [notices[i] for i in hits]
+    for sub_id, found in matched.items():
+        deliver(es, subs[sub_id], found, result, clock(), limit=flood_limit)
     # Failed deliveries stay in the ledger and are retried from there; the notices are handled.
-    mark_announced(es, {n.id: n.stage for n in notices.values()}, clock().isoformat())
+    mark_announced(es, stages, clock().isoformat())
     return result

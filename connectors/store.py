@@ -270,8 +270,8 @@ def mark_announced(es: Elasticsearch, handled: Mapping[str, str | None], when: s
     for _ in range(_ROUNDS):
         if not todo:
             return
-        docs = es.mget(index=NOTICES, ids=list(todo), source_includes=["stage", "announced_at"])["docs"]
-        due = [d for d in docs if d.get("found") and d["_source"].get("announced_at") is None
+        docs = _mget(es, list(todo), source_includes=["stage", "announced_at"])
+        due = [d for d in docs if d["_source"].get("announced_at") is None
                and d["_source"].get("stage") == todo[d["_id"]]]
         conflicts = _write(es, [{"_op_type": "update", "_index": NOTICES, "_id": d["_id"],
                                  "if_seq_no": d["_seq_no"], "if_primary_term": d["_primary_term"],
@@ -368,10 +368,26 @@ def update_notices(es: Elasticsearch,
 
 def get_notices(es: Elasticsearch, ids: Sequence[str]) -> list[Notice]:
     """Return the notices with these ids, in the given order, skipping unknown ids."""
-    if not ids:
-        return []
-    resp = es.mget(index=NOTICES, ids=list(ids))
-    return [Notice.from_doc(d["_source"]) for d in resp["docs"] if d.get("found")]
+    return [Notice.from_doc(d["_source"]) for d in _mget(es, ids)]
+
+
+def notice_stages(es: Elasticsearch, ids: Sequence[str]) -> dict[str, str | None]:
+    """The stage of each of these notices that exists: what a dispatch with no one to alert
+    needs to mark them handled, without reading whole notices."""
+    return {d["_id"]: d["_source"].get("stage") for d in _mget(es, ids, source_includes=["stage"])}
+
+
+# Ids per mget: a first cycle of thousands of publishers hands tens of thousands of notices to
+# one dispatch, and one answer for all of them would be hundreds of MiB of JSON at once.
+_MGET_CHUNK = 1000
+
+
+def _mget(es: Elasticsearch, ids: Sequence[str], **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """The found documents among `ids`, in order, read `_MGET_CHUNK` at a time."""
+    ids = list(ids)
+    for start in range(0, len(ids), _MGET_CHUNK):
+        docs = es.mget(index=NOTICES, ids=ids[start:start + _MGET_CHUNK], **kwargs)["docs"]
+        yield from (d for d in docs if d.get("found"))
 
 
 def known_urls(es: Elasticsearch, source_id: str, urls: Sequence[str]) -> set[str]:

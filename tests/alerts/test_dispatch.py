@@ -114,3 +114,28 @@ def test_an_update_keeps_the_first_sight_so_old_news_stays_old(es, smtp) -> None
     store.upsert_notices(es, [moved])
     subscribe(es)
     assert not dispatch(es, [seen.id], clock=lambda: NOW).sent and len(smtp.messages) == 1
+
+
+def test_notices_read_a_chunk_at_a_time_still_alert_each_subscription_once(es, smtp, monkeypatch) -> None:
+    """A dispatch reads its notices CHUNK at a time (memory stays flat at thousands of
+    publishers); a flood spread over chunks is still one summary, and every notice is handled."""
+    from alerts import dispatch as dispatch_module
+
+    monkeypatch.setattr(dispatch_module, "CHUNK", 2)
+    monkeypatch.setenv("REGWATCH_FLOOD_LIMIT", "3")
+    drafts = [replace(DRAFT, id=f"chunk-{i}", url=f"https://www.miit.gov.cn/c{i}.html") for i in range(5)]
+    store.upsert_notices(es, [*drafts, OTHER])
+    subscribe(es)
+    result = dispatch(es, [n.id for n in [*drafts, OTHER]])
+    assert len(smtp.messages) == 1 and len(result.sent) == 5  # one summary of the five drafts
+    es.indices.refresh(index=store.NOTICES)
+    assert all(d["_source"]["announced_at"] for d in store.read_notices(es, [n.id for n in [*drafts, OTHER]]))
+
+
+def test_with_no_subscription_the_notices_are_only_marked_handled(es, smtp) -> None:
+    store.upsert_notices(es, [DRAFT, OTHER])
+    result = dispatch(es, [DRAFT.id, OTHER.id, "no-such-notice"])
+    assert not result.sent and not smtp.messages
+    es.indices.refresh(index=store.NOTICES)
+    assert [bool(d["_source"]["announced_at"]) for d in store.read_notices(es, [DRAFT.id, OTHER.id])] == [True, True]
+    assert store.unannounced_ids(es, DRAFT.source_id) == []
