@@ -2,7 +2,8 @@
 
     python -m infra.scaleout.feeds --publishers 200 --hosts 20 --port 8797 --catalog catalog.yaml
 
-writes the catalogue, then serves `/<id>/feed.xml` for each publisher until stopped, and
+writes the catalogue, then serves `/<id>/feed.xml` for each publisher (each answer taking
+100–300 ms, `--latency`) until stopped, and
 `/_hits` (JSON: path -> requests) so a run can show each feed was fetched once per poll.
 The publishers are spread over hosts 127.0.0.1 … 127.0.0.K (all loopback on Linux), because
 poll_publishers polls one host's publishers one at a time and different hosts in parallel.
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import threading
+import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -68,9 +71,10 @@ class FeedServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, address: str, port: int, pages: dict[str, bytes], hits: Counter[str],
-                 lock: threading.Lock) -> None:
+                 lock: threading.Lock, latency: tuple[float, float] = (0.0, 0.0)) -> None:
         super().__init__((address, port), _Handler)
         self.pages, self.hits, self.lock = pages, hits, lock  # shared by every host
+        self.latency = latency
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -84,6 +88,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             with self.server.lock:
                 self.server.hits[self.path] += 1
+            # A real publisher takes its time: poll tasks then run long enough to be killed mid-way.
+            time.sleep(random.uniform(*self.server.latency))
             body = self.server.pages.get(self.path, b"")
             ctype = "application/rss+xml; charset=utf-8"
         self.send_response(200 if body else 404)
@@ -103,13 +109,15 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=20)
     parser.add_argument("--port", type=int, default=8797)
     parser.add_argument("--catalog", type=Path, required=True)
+    parser.add_argument("--latency", default="0.1,0.3", help="seconds per answer, MIN,MAX (default 0.1,0.3)")
     args = parser.parse_args()
     now = datetime.now(timezone.utc).replace(microsecond=0)
     pages = {f"/{source_id(n)}/feed.xml": feed(n, f"http://{host_of(n, args.hosts)}:{args.port}", now)
              for n in range(1, args.publishers + 1)}
     hits: Counter[str] = Counter()
     lock = threading.Lock()
-    servers = [FeedServer(host_of(h, args.hosts), args.port, pages, hits, lock)
+    low, high = (float(v) for v in args.latency.split(","))
+    servers = [FeedServer(host_of(h, args.hosts), args.port, pages, hits, lock, (low, high))
                for h in range(1, min(args.hosts, args.publishers) + 1)]
     for server in servers[1:]:
         threading.Thread(target=server.serve_forever, daemon=True).start()
