@@ -114,6 +114,11 @@ export AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK=False AIRFLOW__DAG_PROCESSOR__REF
 export AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT=30
 export AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL=5
 export AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT=60
+# Task instances the dead worker had reserved but not started stay "queued" in Airflow (a run
+# here found two that Redis had not handed back after two minutes): the scheduler re-queues
+# what has been queued longer than task_queued_timeout — 600 s by default, 45 s here (a healthy
+# task waits for a slot a few seconds), checked every 10 s.
+export AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT=45 AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL=10
 export ES_URL=$ES_URLS REGWATCH_ES_REPLICAS=1 REGWATCH_CATALOG=$WORK/catalog.yaml REGWATCH_POLL_SCHEDULE=none
 export REGWATCH_RETRY_DELAY_SECONDS=5 REGWATCH_FLOOD_LIMIT=1000000   # one message per alert: countable
 export SMTP_HOST=127.0.0.1 SMTP_PORT=$SMTP_PORT_ SMTP_FROM=regwatch@localhost SMTP_STARTTLS=false
