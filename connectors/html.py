@@ -42,6 +42,20 @@ def parse(text: str) -> lxml.html.HtmlElement:
         return lxml.html.fromstring("<html></html>", parser=parser)
 
 
+# Text that lxml would hand back unchanged: no markup, no entity, none of the characters its
+# parser drops or rewrites (controls, CR, BOM, surrogates, non-characters).
+_NOT_PLAIN = re.compile(r"[<&\r\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufeff\ufffe\uffff]")
+
+
+def fragment_text(fragment: str) -> str:
+    """Return the visible text of an HTML fragment, as text_of(parse(fragment)) does."""
+    # Most feed titles and many summaries are plain text: parsing them into a tree only to read
+    # the text back cost a fifth of a feed's parsing time.
+    if _NOT_PLAIN.search(fragment) is None:
+        return _folded(fragment)
+    return text_of(parse(fragment))
+
+
 def text_of(el: etree._Element | None) -> str:
     """Return an element's visible text with whitespace folded."""
     if el is None:
@@ -50,7 +64,10 @@ def text_of(el: etree._Element | None) -> str:
         junk.drop_tree()
     for block in el.iter(*_BLOCKS):  # block elements end a line; inline ones do not
         block.tail = "\n" + (block.tail or "")
-    raw = "".join(el.itertext())
+    return _folded("".join(el.itertext()))
+
+
+def _folded(raw: str) -> str:
     # Indented markup leaves a space at the start of each line; a reader sees none.
     folded = _SPACE.sub(" ", raw).replace(" \n", "\n").replace("\n ", "\n")
     return _BLANK_LINES.sub("\n", folded).strip()

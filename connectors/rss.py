@@ -52,10 +52,10 @@ def parse_feed(content: bytes, source_id: str, url: str, headers: dict[str, str]
 
 def _item(entry: Any, source_id: str, warnings: tuple[str, ...]) -> FetchedItem | None:
     link = entry.get("link") or entry.get("id")
-    title = html.text_of(html.parse(entry.get("title", ""))) if entry.get("title") else ""
+    title = html.fragment_text(entry.get("title", "")) if entry.get("title") else ""
     if not link or not title:
         return None
-    summary = html.text_of(html.parse(entry.get("summary", ""))) if entry.get("summary") else ""
+    summary = html.fragment_text(entry.get("summary", "")) if entry.get("summary") else ""
     return FetchedItem(
         source_id=source_id, url=link, title=title, published=_published(entry),
         summary=summary, issuer=entry.get("author") or None,

@@ -61,13 +61,21 @@ class Notice:
         """Return the JSON document indexed for this notice."""
         # What asdict returns, without its deepcopy of every string (five times faster; a cycle
         # of 3,000 publishers makes 60,000). Containers are copied: the document is the caller's.
-        return {name: _copied(getattr(self, name)) for name in self.__dataclass_fields__}
+        # Most fields are strings or None: the type test inline spares a call per field.
+        doc: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            doc[name] = value if type(value) in _IMMUTABLE else _copied(value)
+        return doc
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Notice:
         """Rebuild a Notice from its indexed document (unknown fields ignored)."""
         fields: dict[str, Any] = {k: doc.get(k) for k in cls.__dataclass_fields__ if k in doc or k == "id"}
         return cls(**fields)
+
+
+_IMMUTABLE = frozenset((str, int, float, bool, type(None)))
 
 
 def _copied(value: Any) -> Any:
@@ -87,8 +95,9 @@ def canonical_url(url: str) -> str:
     port = parts.port
     if port and not ((parts.scheme == "http" and port == 80) or (parts.scheme == "https" and port == 443)):
         host = f"{host}:{port}"
+    # Most notice URLs have no query: parsing and re-encoding an empty one is a third of the cost.
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                             if not k.lower().startswith("utm_")))
+                             if not k.lower().startswith("utm_"))) if parts.query else ""
     return urlunsplit((parts.scheme.lower(), host, parts.path or "/", query, ""))
 
 

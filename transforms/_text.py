@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Traditional characters of the words our cues and lexicon use, folded to Simplified so that Hong Kong
 # and Taiwan notices (區塊鏈, 虛擬資產, 監管) match the same rules. Not a general converter.
@@ -16,9 +17,22 @@ _NAME = re.compile(r"《([^《》]*)》")
 _PAREN = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 
 
+# Normalising one notice folds its title and summary a dozen times (classify, numbers, relevance,
+# deadline …), and a feed's items often share a summary: short texts are folded once. Long ones
+# (bodies) are not kept, so the cache stays a few MB.
+CACHED_LEN = 2000
+
+
 def fold(text: str) -> str:
     """Return `text` in NFKC with every dash as an ASCII hyphen and common Traditional characters Simplified."""
+    return _fold_short(text) if len(text) <= CACHED_LEN else _fold(text)
+
+
+def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_FOLD)
+
+
+_fold_short = lru_cache(maxsize=8192)(_fold)
 
 
 def names(text: str) -> list[str]:

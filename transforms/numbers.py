@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Callable, Union
 
-from transforms._text import fold
+from transforms._text import CACHED_LEN, fold
 
 _YEAR = r"(?:19|20)\d{2}"
 # An unfinished number ("GB/T 45xxx", "GB/T 42752-20××") is a placeholder, not a standard.
@@ -131,6 +132,14 @@ _GB_NO_SLASH = re.compile(r"(?<![A-Za-z])GB([TZ])(?=\s*\d{1,5}(?:\.\d+)*\s*-\s*(
 
 def extract_standard_numbers(text: str) -> list[str]:
     """Return the standard numbers in `text`, normalised, deduplicated, in order of appearance."""
+    # A dozen patterns scan each text; a title or summary read twice (classify, lifecycle) or a
+    # summary a feed repeats is scanned once. A copy: callers own the list they get.
+    if len(text) <= CACHED_LEN:
+        return list(_numbers_short(text))
+    return _numbers(text)
+
+
+def _numbers(text: str) -> list[str]:
     folded = fold(text)
     if "_" in folded:
         folded = _FILE_SLASH.sub(r"\1/", folded)
@@ -143,6 +152,11 @@ def extract_standard_numbers(text: str) -> list[str]:
             for number in [rendered] if isinstance(rendered, str) else rendered or []:
                 found.append((m.start(), number))
     return _dedupe([n for _, n in sorted(found)])
+
+
+@lru_cache(maxsize=8192)
+def _numbers_short(text: str) -> tuple[str, ...]:
+    return tuple(_numbers(text))
 
 
 def standard_base(number: str) -> str:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 import yaml
 
-from transforms._text import fold, names
+from transforms._text import CACHED_LEN, fold, names
 
 LEXICON: dict[str, Any] = yaml.safe_load(
     resources.files("transforms").joinpath("lexicon.yaml").read_text(encoding="utf-8")
@@ -41,6 +42,19 @@ _QUOTED = re.compile(r"“([^”]*)”|\"([^\"]*)\"")
 
 def blockchain_terms(text: str) -> list[str]:
     """Return the blockchain terms in `text` (negative contexts excluded), lower-cased, in order."""
+    # The lexicon's alternations are the costliest scan of normalising: a summary a feed repeats,
+    # or a title read twice, is scanned once. A copy: callers own the list they get.
+    if len(text) <= CACHED_LEN:
+        return list(_terms_short(text))
+    return _terms(text)
+
+
+@lru_cache(maxsize=8192)
+def _terms_short(text: str) -> tuple[str, ...]:
+    return tuple(_terms(text))
+
+
+def _terms(text: str) -> list[str]:
     clean = _blank_negatives(fold(text))
     hits = [m.group(0) for p in (_POS_ZH, _POS_EN, _POS_CASE) for m in p.finditer(clean)]
     return list(dict.fromkeys(h.lower() for h in hits))
