@@ -14,10 +14,13 @@ its error (the task log and the operators' failure message show it; `regwatch so
 the `regwatch-sources` index have the details). The Airflow retry polls only the host's
 publishers not yet polled successfully in this run: one that succeeded is never fetched twice.
 
-**Alerts:** each host task, when it succeeds and found new or stage-changed notices, emits its
-own event on the `regwatch_notices` Asset (through the `regwatch_new_notices` alias) with their
-ids in `extra`; a host with nothing new emits none. `dispatch_alerts` is scheduled on the
-Asset, so a slow host never holds back another host's alerts. Airflow emits events only for
+**Alerts:** each host task, when it succeeds, emits its own event on the `regwatch_notices`
+Asset with the ids of its new and stage-changed notices in `extra` (none when nothing is new:
+the dispatch it triggers then has nothing to do). `dispatch_alerts` is scheduled on the Asset,
+so a slow host never holds back another host's alerts. Not through an AssetAlias, which could
+leave out the event when nothing is new: Airflow 3.3.2 records an alias's first use with an
+INSERT that races when several host tasks finish at once, and on PostgreSQL the losers were
+set to failed, their notices unannounced (seen in `make scaleout`). Airflow emits events only for
 tasks that succeed, so when a host task fails for good, `announce_stranded` (run only then)
 announces the notices its healthy publishers found.
 
@@ -37,7 +40,7 @@ from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import dag, task
 
 from records.settings import setting
-from regwatch.dagkit import DEFAULT_ARGS, NEW_NOTICES, NOTICES, START, catalogue_hosts
+from regwatch.dagkit import DEFAULT_ARGS, NOTICES, START, catalogue_hosts
 
 # "none" leaves polling to manual triggers (the demo triggers one cycle itself).
 _SCHEDULE = setting("REGWATCH_POLL_SCHEDULE")
@@ -53,27 +56,25 @@ _SCHEDULE = setting("REGWATCH_POLL_SCHEDULE")
     doc_md=__doc__,
 )
 def poll_publishers() -> None:
-    @task(outlets=[NEW_NOTICES])
+    @task(outlets=[NOTICES])
     def poll(host: str, *, dag_run=None, outlet_events=None) -> dict:
         from regwatch import tasks
 
         tasks.apply_connections(only=["regwatch_es"])
         done = tasks.poll_host(host, manual=dag_run.run_type != "scheduled", run_start=dag_run.start_date)
-        if done.notice_ids:
-            outlet_events[NEW_NOTICES].add(NOTICES, extra={"notice_ids": done.notice_ids})
+        outlet_events[NOTICES].extra = {"notice_ids": done.notice_ids}
         failure = done.failure()
         if failure:
             raise tasks.PublisherFailed(failure)
         return done.summary()
 
-    @task(outlets=[NEW_NOTICES])
+    @task(outlets=[NOTICES])
     def announce_stranded(*, dag_run=None, outlet_events=None) -> list[str]:
         from regwatch import tasks
 
         tasks.apply_connections(only=["regwatch_es"])
         ids = tasks.stranded_ids(dag_run.start_date)
-        if ids:
-            outlet_events[NEW_NOTICES].add(NOTICES, extra={"notice_ids": ids})
+        outlet_events[NOTICES].extra = {"notice_ids": ids}
         return ids
 
     polls = [poll.override(task_id=f"poll_{host}")(host) for host in catalogue_hosts()]

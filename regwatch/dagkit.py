@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pendulum
 import yaml
-from airflow.sdk import Asset, AssetAlias
+from airflow.sdk import Asset
 
 from connectors.hosts import host_slug
 from records.settings import positive
@@ -15,9 +15,6 @@ from regwatch.ops import task_failed
 
 # Updated by poll_publishers with the ids of new and stage-changed notices in `extra`.
 NOTICES = Asset(name="regwatch_notices", uri="x-regwatch://notices/new")
-# What poll tasks declare as outlet instead: through an alias a task emits an event on NOTICES
-# only when it adds one, so a poll that found nothing new triggers no dispatch at all.
-NEW_NOTICES = AssetAlias(name="regwatch_new_notices")
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 # Cron DAGs whose schedule reads as Beijing time (digests, reminders) start in that zone.

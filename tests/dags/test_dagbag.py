@@ -23,7 +23,7 @@ def test_dispatch_is_scheduled_on_the_asset_poll_updates() -> None:
     bag = DagBag(dag_folder=str(DAGS))
     poll, dispatch = bag.dags["poll_publishers"], bag.dags["dispatch_alerts"]
     # Poll tasks emit on the notices Asset through an alias: only when they add an event.
-    assert {o.name for t in poll.tasks for o in t.outlets} == {"regwatch_new_notices"}
+    assert {o.name for t in poll.tasks for o in t.outlets} == {"regwatch_notices"}
     assert poll.max_active_runs == 1 and not poll.catchup
     assert "regwatch_notices" in str(dispatch.timetable.asset_condition)
 
