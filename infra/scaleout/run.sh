@@ -162,9 +162,8 @@ executed() { grep -c 'Executing workload in Celery' "$WORK/logs/worker$1.log" ||
 # Run one cycle (poll, then the dispatch it triggers); with "fault", kill one Elasticsearch node and
 # one worker once a quarter of the poll task instances have succeeded (others then running).
 cycle() {
-  local c=$1 fault=${2:-} before_poll before_dispatch poll_id dispatch_id run_id w1 w2 t0="" t_trig
+  local c=$1 fault=${2:-} before_poll poll_id dispatch_id run_id w1 w2 t0="" t_trig
   before_poll=$(sql "select coalesce(max(id),0) from dag_run where dag_id='poll_publishers'")
-  before_dispatch=$(sql "select coalesce(max(id),0) from dag_run where dag_id='dispatch_alerts'")
   w1=$(executed 1) w2=$(executed 2)
   t_trig=$(date +%s.%N)
   "$PY" -m airflow dags trigger poll_publishers >/dev/null
@@ -186,8 +185,14 @@ cycle() {
     log "   Elasticsearch: $(cat "$WORK/kill.json")"
   fi
   poll_id=$(wait_run poll_publishers "$before_poll")
-  dispatch_id=$(wait_run dispatch_alerts "$before_dispatch")
   run_id=$(sql "select run_id from dag_run where id=$poll_id")
+  # Each host task emits its own event, so one poll triggers several dispatch runs: wait until
+  # every event of this poll run has been consumed by a finished dispatch run.
+  for _ in $(seq 1 900); do
+    [ "$(sql "select count(*) from asset_event e where e.source_dag_id='poll_publishers' and e.source_run_id='$run_id' and not exists (select 1 from dagrun_asset_event d join dag_run r on r.id = d.dag_run_id where d.event_id = e.id and r.state in ('success', 'failed'))")" = 0 ] && break
+    sleep 2
+  done
+  dispatch_id=$(sql "select coalesce(max(r.id), 0) from dag_run r join dagrun_asset_event d on d.dag_run_id = r.id join asset_event e on e.id = d.event_id where e.source_run_id='$run_id'")
   fact c${c}_poll "$(sql "select state || ' ' || round(extract(epoch from end_date - start_date)) from dag_run where id=$poll_id")"
   fact c${c}_dispatch "$(sql "select state || ' ' || round(extract(epoch from end_date - start_date)) from dag_run where id=$dispatch_id")"
   fact c${c}_wall "$(sql "select round(extract(epoch from d.end_date) - $t_trig) from dag_run d where id=$dispatch_id")"
