@@ -252,11 +252,12 @@ def _detail(doc: dict[str, Any], before: dict[str, Any] | None) -> str | None:
     return "detail_given_up"
 
 
-def unannounced_ids(es: Elasticsearch, source_id: str, *, limit: int = 1000) -> list[str]:
-    """Ids of this source's new or stage-changed notices no dispatch has handled yet."""
+def unannounced_ids(es: Elasticsearch, source_id: str | None, *, limit: int = 1000) -> list[str]:
+    """Ids of this source's (None: any source's) new or stage-changed notices no dispatch has
+    handled yet, oldest first."""
+    source = [] if source_id is None else [{"term": {"source_id": source_id}}]
     resp = es.search(index=NOTICES, size=limit, source=False, sort=[{"fetched_at": "asc"}], query={
-        "bool": {"filter": [{"term": {"source_id": source_id}}],
-                 "must_not": [{"exists": {"field": "announced_at"}}]}})
+        "bool": {"filter": source, "must_not": [{"exists": {"field": "announced_at"}}]}})
     return [h["_id"] for h in resp["hits"]["hits"]]
 
 

@@ -36,7 +36,6 @@ are not polled until then).
 """
 from __future__ import annotations
 
-from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import dag, task
 
 from records.settings import setting
@@ -78,12 +77,10 @@ def poll_publishers() -> None:
         return ids
 
     polls = [poll.override(task_id=f"poll_{host}")(host) for host in catalogue_hosts()]
-    # Skipped (by the scheduler, no worker) unless a host task failed for good; then the
-    # stranded notices are announced once every host is done.
-    any_failed = EmptyOperator(task_id="any_host_failed", trigger_rule="one_failed")
-    stranded = announce_stranded.override(trigger_rule="none_skipped")()
-    polls >> any_failed
-    [*polls, any_failed] >> stranded
-
+    # Always last, whatever the hosts did: its event comes after every notice of the run was
+    # written, so a dispatch run starts after it and alerts whatever is still unannounced
+    # (regwatch.tasks.deliver) — Airflow may hand a host's event to no dispatch run when it
+    # lands while a queued dispatch run is being created.
+    polls >> announce_stranded.override(trigger_rule="all_done")()
 
 poll_publishers()

@@ -206,8 +206,16 @@ def ids_from_events(events: Mapping[Any, Iterable[Any]] | None, conf: Mapping[st
 
 
 def deliver(notice_ids: list[str]) -> dict[str, int]:
-    """Match and deliver; raise DeliveryError if any alert failed (the retry sends only those)."""
-    result = dispatch(_ready_es(), notice_ids)
+    """Match and deliver these notices and any other still unannounced; raise DeliveryError if
+    any alert failed (the retry sends only those).
+
+    Any notice not yet announced is due: an event Airflow never handed to a dispatch run (in
+    `make scaleout`, an event registered while a queued dispatch run was being created was in
+    no run) or a host task that failed after writing must not wait for that publisher's next
+    poll. The ledger keeps a notice two runs both pick up from being sent twice.
+    """
+    es = _ready_es()
+    result = dispatch(es, list(dict.fromkeys([*notice_ids, *store.unannounced_ids(es, None)])))
     result.raise_for_failures()
     return {"notices": len(notice_ids), "sent": len(result.sent), "skipped": len(result.skipped)}
 

@@ -186,13 +186,15 @@ cycle() {
   fi
   poll_id=$(wait_run poll_publishers "$before_poll")
   run_id=$(sql "select run_id from dag_run where id=$poll_id")
-  # Each host task emits its own event, so one poll triggers several dispatch runs: wait until
-  # every event of this poll run has been consumed by a finished dispatch run.
+  # Each host task emits its own event, so one poll triggers several dispatch runs. The cycle is
+  # over when a dispatch run that started after announce_stranded (last in the run, after every
+  # write) has finished and none is queued or running: it alerted whatever was unannounced.
+  local last="select start_date from task_instance where run_id='$run_id' and task_id='announce_stranded'"
   for _ in $(seq 1 900); do
-    [ "$(sql "select count(*) from asset_event e where e.source_dag_id='poll_publishers' and e.source_run_id='$run_id' and not exists (select 1 from dagrun_asset_event d join dag_run r on r.id = d.dag_run_id where d.event_id = e.id and r.state in ('success', 'failed'))")" = 0 ] && break
+    [ "$(sql "select exists (select 1 from dag_run where dag_id='dispatch_alerts' and state in ('success', 'failed') and start_date > ($last)) and not exists (select 1 from dag_run where dag_id='dispatch_alerts' and state in ('queued', 'running'))")" = t ] && break
     sleep 2
   done
-  dispatch_id=$(sql "select coalesce(max(r.id), 0) from dag_run r join dagrun_asset_event d on d.dag_run_id = r.id join asset_event e on e.id = d.event_id where e.source_run_id='$run_id'")
+  dispatch_id=$(sql "select coalesce(max(id), 0) from dag_run where dag_id='dispatch_alerts'")
   fact c${c}_poll "$(sql "select state || ' ' || round(extract(epoch from end_date - start_date)) from dag_run where id=$poll_id")"
   fact c${c}_dispatch "$(sql "select state || ' ' || round(extract(epoch from end_date - start_date)) from dag_run where id=$dispatch_id")"
   fact c${c}_wall "$(sql "select round(extract(epoch from d.end_date) - $t_trig) from dag_run d where id=$dispatch_id")"

@@ -39,7 +39,7 @@ def test_poll_then_dispatch_through_airflow(bag, es, smtp, replay, monkeypatch) 
     assert es.count(index=store.NOTICES)["count"] == 10
     # One event per host, each naming that host's notices.
     events = [e["notice_ids"] for e in asset_events()[before:]]
-    assert sorted(len(ids) for ids in events) == [4, 6]
+    assert sorted(len(ids) for ids in events) == [0, 4, 6]  # announce_stranded: nothing stranded
     ids = [i for e in events for i in e]
     assert len(set(ids)) == 10
     run = bag.dags["dispatch_alerts"].test(run_conf={"notice_ids": ids})
@@ -49,7 +49,7 @@ def test_poll_then_dispatch_through_airflow(bag, es, smtp, replay, monkeypatch) 
     # A second poll finds nothing new: its events name no notice.
     before = len(asset_events())
     assert bag.dags["poll_publishers"].test().state == "success"
-    assert [e["notice_ids"] for e in asset_events()[before:]] == [[], []]
+    assert [e["notice_ids"] for e in asset_events()[before:]] == [[], [], []]
 
 
 def test_a_broken_publisher_fails_only_its_own_task(bag, es, tmp_path, monkeypatch) -> None:
@@ -65,7 +65,7 @@ def test_a_broken_publisher_fails_only_its_own_task(bag, es, tmp_path, monkeypat
         server.stop()
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
     assert states == {"poll_www_miit_gov_cn": "failed", "poll_csrc_nist_gov": "success",
-                      "any_host_failed": "success", "announce_stranded": "success"}
+                      "announce_stranded": "success"}
     health = store.source_health(es)
     assert health["miit-yjzj"]["status"] == "changed"
     assert "malformed JSON" in health["miit-yjzj"]["last_error"]
@@ -98,7 +98,7 @@ def test_one_task_per_host_and_a_host_left_with_no_publisher_polls_nothing(airfl
     tis = {ti.task_id: ti for ti in run.get_task_instances()}
     assert run.state == "success"
     assert {k: ti.state for k, ti in tis.items() if not k.startswith("poll_")} == {
-        "any_host_failed": "skipped", "announce_stranded": "skipped"}  # no worker when none failed
+        "announce_stranded": "success"}  # last in every run
     assert tis["poll_gone_example_org"].state == "success"
     assert tis["poll_gone_example_org"].xcom_pull(task_ids="poll_gone_example_org")["polled"] == []
     assert sum(len(e["notice_ids"]) for e in asset_events()[before:]) == 10
@@ -117,7 +117,7 @@ def test_a_retry_polls_only_the_publisher_that_failed(bag, es, scripted, tmp_pat
     assert scripted.hits == {good: 1, flaky: 2}  # the retry fetched the failed publisher only
     # The retry announced what the failed try could not: the good feed's notice too.
     events = asset_events()[before:]
-    assert len(events) == 1 and len(events[0]["notice_ids"]) == 2
+    assert [len(e["notice_ids"]) for e in events] == [2, 0]  # the host's, then announce_stranded's
     assert store.source_health(es)["flaky"]["status"] == "ok"
 
 
@@ -131,8 +131,7 @@ def test_a_host_failing_for_good_still_announces_its_healthy_publishers(bag, es,
     before = len(asset_events())
     run = dag.test()
     states = {ti.task_id: ti.state for ti in run.get_task_instances()}
-    assert states == {"poll_127_0_0_1": "failed", "any_host_failed": "success",
-                      "announce_stranded": "success"}
+    assert states == {"poll_127_0_0_1": "failed", "announce_stranded": "success"}
     assert scripted.hits == {good: 1, flaky: 3}  # three tries, the good feed fetched once
     events = asset_events()[before:]
     assert len(events) == 1 and len(events[0]["notice_ids"]) == 1  # the good feed's notice

@@ -75,7 +75,7 @@ def test_poll_tasks_follow_the_hosts_of_enabled_publishers(tmp_path, monkeypatch
 """, encoding="utf-8")
     assert catalogue_hosts() == ["127_0_0_2", "www_miit_gov_cn"]
     tasks = {t.task_id for t in DagBag(dag_folder=str(DAGS)).dags["poll_publishers"].tasks}
-    assert tasks == {"poll_www_miit_gov_cn", "poll_127_0_0_2", "any_host_failed", "announce_stranded"}
+    assert tasks == {"poll_www_miit_gov_cn", "poll_127_0_0_2", "announce_stranded"}
     catalog.write_text("- {id: [unclosed", encoding="utf-8")
     assert catalogue_hosts() == []  # the run's announce_stranded then fails with the catalogue's error
 
@@ -90,7 +90,7 @@ def test_task_count_grows_with_hosts_not_publishers(tmp_path, monkeypatch) -> No
     feeds = [f'- {{id: p{h}-{i}, kind: rss, url: "https://h{h}.example.org/{i}.xml"}}'
              for h in range(3) for i in range(40)]
     many = poll_dag(feeds)
-    assert len(many.tasks) == 3 + 2  # 120 publishers on 3 hosts: a task per host, and the two for failures
+    assert len(many.tasks) == 3 + 1  # 120 publishers on 3 hosts: a task per host, and announce_stranded
     assert not any(t.is_mapped for t in many.tasks if hasattr(t, "is_mapped"))
-    assert len(poll_dag(feeds[:1] + feeds[40:41] + feeds[80:81] + feeds[100:101]).tasks) == 3 + 2
-    assert len(poll_dag(feeds[:40]).tasks) == 1 + 2
+    assert len(poll_dag(feeds[:1] + feeds[40:41] + feeds[80:81] + feeds[100:101]).tasks) == 3 + 1
+    assert len(poll_dag(feeds[:40]).tasks) == 1 + 1

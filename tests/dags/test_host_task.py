@@ -69,3 +69,21 @@ def test_tasks_install_an_index_that_is_missing_but_skip_ensure_indices_otherwis
     assert not tasks._indices_current(es)
     tasks._ready_es()
     assert es.indices.exists_alias(name="regwatch-sources") and tasks._indices_current(es)
+
+
+def test_a_dispatch_run_also_alerts_notices_whose_event_it_never_got(es, smtp) -> None:
+    """An event Airflow never hands to a dispatch run must not leave its notices waiting for
+    their publisher's next poll: every unannounced notice is due, each alerted once."""
+    from dataclasses import replace
+
+    from alerts import subscriptions as subs
+    from connectors import store
+    from tests.alerts.test_dispatch import DRAFT, KNOWN
+
+    dropped = replace(DRAFT, id="dropped-event", url="https://www.miit.gov.cn/dropped.html")
+    store.upsert_notices(es, [DRAFT, dropped])
+    subs.save(es, subs.make("email", "analyst@example.org", subs.Filters(), known_sources=KNOWN))
+    assert tasks.deliver([DRAFT.id])["sent"] == 2
+    es.indices.refresh(index=store.NOTICES)
+    assert store.unannounced_ids(es, None) == []
+    assert tasks.deliver([])["sent"] == 0 and len(smtp.messages) == 2
