@@ -174,29 +174,28 @@ class Stack:
         return found
 
     def wait_for_dispatches(self, run_id: str, *, producer: str = "poll_publishers",
-                            consumer: str = "dispatch_alerts", timeout: float = 300) -> list[dict[str, Any]]:
-        """Wait until every asset event a finished run emitted has been consumed by a finished run
-        of `consumer`; return those consumer runs (none when the run emitted no event).
+                            consumer: str = "dispatch_alerts", last_task: str = "announce_stranded",
+                            timeout: float = 300) -> list[dict[str, Any]]:
+        """Wait until a `consumer` run that started after the run's `last_task` (which follows
+        every write of the run) has finished and none is queued or running; return the consumer
+        runs that started since the producer run did.
 
-        Each host task of poll_publishers emits its own event, so one poll may trigger several
-        dispatch runs: the first one to finish need not be the last.
+        Each host task of poll_publishers emits its own event, so one poll triggers several
+        dispatch runs, and Airflow may hand an event to none of them: the dispatch after the
+        last task alerts whatever is still unannounced (regwatch.tasks.deliver).
         """
         found: list[dict[str, Any]] = []
 
-        def consumed() -> bool:
-            emitted = {e["id"] for e in self.api("GET", "/assets/events", params={
-                "source_dag_id": producer, "source_run_id": run_id, "limit": 1000})["asset_events"]}
-            found.clear()
-            for run in self.runs(consumer):
-                if run["state"] not in ("success", "failed"):
-                    continue
-                ids = {e["id"] for e in self.api(
-                    "GET", f"/dags/{consumer}/dagRuns/{run['dag_run_id']}/upstreamAssetEvents")["asset_events"]}
-                if ids & emitted:
-                    found.append(run)
-                    emitted -= ids
-            return not emitted
-        self._wait(consumed, timeout, f"{consumer} runs for every event of {producer} {run_id}")
+        def done() -> bool:
+            tis = {t["task_id"]: t for t in self.task_states(producer, run_id)}
+            last, started = (tis.get(last_task) or {}).get("start_date"), min(
+                (t["start_date"] for t in tis.values() if t.get("start_date")), default=None)
+            runs = self.runs(consumer)
+            if not last or any(r["state"] in ("queued", "running") for r in runs):
+                return False
+            found[:] = [r for r in runs if r.get("start_date") and started and r["start_date"] >= started]
+            return any(r["start_date"] > last and r["state"] in ("success", "failed") for r in found)
+        self._wait(done, timeout, f"a {consumer} run after {last_task} of {producer} {run_id}")
         return found
 
     def task_states(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
