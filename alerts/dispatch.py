@@ -10,7 +10,7 @@ from elasticsearch import Elasticsearch
 from alerts import ledger, subscriptions
 from alerts.deliver import DispatchResult, deliver
 from alerts.match import match_once
-from connectors.store import get_notices, mark_announced, notice_stages
+from connectors.store import get_notices, mark_all_announced, mark_announced
 from records.notice import Notice
 
 __all__ = ["DispatchResult", "dispatch"]
@@ -37,11 +37,11 @@ def dispatch(es: Elasticsearch, notice_ids: Sequence[str], *,
     matched: dict[str, list[Notice]] = defaultdict(list)
     # A chunk of notices at a time, keeping only the matched ones: a first cycle of thousands
     # of publishers hands one dispatch tens of thousands of notices. With no instant
-    # subscription there is nothing to match, and only the stages are read.
+    # subscription there is nothing to match or deliver: each chunk is marked handled at once.
     for start in range(0, len(wanted), CHUNK):
         ids = wanted[start:start + CHUNK]
         if not subs:
-            stages.update(notice_stages(es, ids))
+            mark_all_announced(es, ids, clock().isoformat())
             continue
         notices = {n.id: n for n in get_notices(es, ids)}
         stages.update({i: n.stage for i, n in notices.items()})

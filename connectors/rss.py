@@ -35,7 +35,7 @@ def parse_feed(content: bytes, source_id: str, url: str, headers: dict[str, str]
     """Parse feed bytes into items; raise SourceChanged only when nothing can be salvaged."""
     # Bytes in a BytesIO: feedparser never treats them as a URL or path to open.
     parsed = feedparser.parse(io.BytesIO(content), response_headers=headers or {},
-                              sanitize_html=True, resolve_relative_uris=True)
+                              sanitize_html=False, resolve_relative_uris=False)
     problem = _bozo_message(parsed)
     if not parsed.entries:
         if problem or not parsed.get("version"):

@@ -5,7 +5,7 @@ import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, TransportError
 from elasticsearch.helpers import streaming_bulk
@@ -267,20 +267,31 @@ def mark_announced(es: Elasticsearch, handled: Mapping[str, str | None], when: s
     A notice whose stage moved meanwhile (a poll beside the dispatch) stays unannounced: its
     new stage is still due. Conditional partial updates, re-read on conflict; no scripts needed.
     """
-    todo = dict(handled)
-    for _ in range(_ROUNDS):
-        if not todo:
-            return
-        docs = _mget(es, list(todo), source_includes=["stage", "announced_at"])
-        due = [d for d in docs if d["_source"].get("announced_at") is None
-               and d["_source"].get("stage") == todo[d["_id"]]]
-        conflicts = _write(es, [{"_op_type": "update", "_index": NOTICES, "_id": d["_id"],
-                                 "if_seq_no": d["_seq_no"], "if_primary_term": d["_primary_term"],
-                                 "doc": {"announced_at": when}} for d in due])
-        todo = {i: todo[i] for i in conflicts}
-    if todo:
-        raise StoreError(f"could not mark {len(todo)} notices announced: they kept changing, "
-                         f"first: {next(iter(todo))}")
+    _mark(es, list(handled), when, lambda hit: hit["_source"].get("stage") == handled[hit["_id"]])
+
+
+def mark_all_announced(es: Elasticsearch, ids: Sequence[str], when: str) -> None:
+    """Mark these notices handled at whatever stage each is now: a dispatch with no one to
+    alert has no stage to compare, so it reads each notice once instead of twice."""
+    _mark(es, list(ids), when, lambda hit: True)
+
+
+def _mark(es: Elasticsearch, ids: list[str], when: str, due: Callable[[dict[str, Any]], bool]) -> None:
+    # A chunk at a time: a first cycle of thousands of publishers marks tens of thousands of
+    # notices, and one list of update actions for all of them was the cycle's peak of memory.
+    for start in range(0, len(ids), _MGET_CHUNK):
+        todo = ids[start:start + _MGET_CHUNK]
+        for _ in range(_ROUNDS):
+            if not todo:
+                break
+            docs = [d for d in _mget(es, todo, source_includes=["stage", "announced_at"])
+                    if d["_source"].get("announced_at") is None and due(d)]
+            todo = sorted(_write(es, [{"_op_type": "update", "_index": NOTICES, "_id": d["_id"],
+                                       "if_seq_no": d["_seq_no"], "if_primary_term": d["_primary_term"],
+                                       "doc": {"announced_at": when}} for d in docs]))
+        if todo:
+            raise StoreError(f"could not mark {len(todo)} notices announced: they kept changing, "
+                             f"first: {todo[0]}")
 
 
 def _existing(es: Elasticsearch, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -370,12 +381,6 @@ def update_notices(es: Elasticsearch,
 def get_notices(es: Elasticsearch, ids: Sequence[str]) -> list[Notice]:
     """Return the notices with these ids, in the given order, skipping unknown ids."""
     return [Notice.from_doc(d["_source"]) for d in _mget(es, ids)]
-
-
-def notice_stages(es: Elasticsearch, ids: Sequence[str]) -> dict[str, str | None]:
-    """The stage of each of these notices that exists: what a dispatch with no one to alert
-    needs to mark them handled, without reading whole notices."""
-    return {d["_id"]: d["_source"].get("stage") for d in _mget(es, ids, source_includes=["stage"])}
 
 
 # Ids per mget: a first cycle of thousands of publishers hands tens of thousands of notices to
