@@ -136,11 +136,15 @@ def parse_entry(entry: Any, position: int) -> Source:
         raise CatalogError(f"source {ident}: {problems}") from None
 
 
+# libyaml's safe loader when PyYAML has it: the pure-Python one took 2.4 CPU s for 3,000 sources.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_catalog(path: str | os.PathLike[str] | None = None) -> list[Source]:
     """Load and validate a catalogue (default: $REGWATCH_CATALOG or connectors/sources.yaml)."""
     path = Path(path or os.environ.get("REGWATCH_CATALOG") or DEFAULT_CATALOG)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506 — a safe loader
     except OSError as exc:
         raise CatalogError(f"cannot read catalogue {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
