@@ -17,6 +17,7 @@ import importlib.util
 import logging
 import marshal
 import math
+import mmap
 import os
 import re
 import tempfile
@@ -284,7 +285,7 @@ class _Tables:
             best, end = floor + scores[start + 1], start  # no word here: the character alone
             found = False
             for stop in range(start + 1, min(size, start + self.longest.get(sentence[start], 0)) + 1):
-                weight = weights.get(data[2 * start:2 * stop])
+                weight = weights[stop - start].get(data[2 * start:2 * stop])
                 if weight is not None:
                     score = weight + scores[stop]
                     if not found or score >= best:  # a tie goes to the later end, as jieba's max
@@ -313,11 +314,23 @@ class _Tables:
             self._cache[zh] = self._lookup(zh)
         return self._cache[zh]
 
+    def sense(self, zh: str) -> str | None:
+        """CC-CEDICT's usable sense of a headword ("" when it has none), None when it is no headword."""
+        entries = self.senses.get(zh[:1])
+        if entries is None:
+            return None
+        key = f"\n{zh[1:]}\t".encode()
+        start = entries.find(key)
+        if start < 0:
+            return None
+        start += len(key)
+        return entries[start:entries.index(b"\n", start)].decode()
+
     def _lookup(self, zh: str) -> str:
         for table in (self.terms, self.words):
             if zh in table:
                 return table[zh]
-        sense = self.senses.get(zh.encode("utf-16-le"))
+        sense = self.sense(zh)
         if sense:
             return sense
         if len(zh) == 1:
@@ -325,7 +338,7 @@ class _Tables:
         # jieba knows words CEDICT lacks: the longest known prefix, then the rest.
         for end in range(len(zh) - 1, 0, -1):
             head = zh[:end]
-            if head in self.terms or head in self.words or head.encode("utf-16-le") in self.senses:
+            if head in self.terms or head in self.words or self.sense(head) is not None:
                 return f"{self.word(head)} {self.word(zh[end:])}".strip()
         return " ".join(self.word(c) for c in zh)
 
@@ -347,7 +360,12 @@ def _tables(glossary: Glossary) -> _Tables:
 def default_glossary() -> Glossary:
     """The shipped terminology table, transforms/glossary.yaml (empty while it is absent)."""
     path = resources.files("transforms").joinpath("glossary.yaml")
-    return read_glossary(yaml.safe_load(path.read_text("utf-8")) if path.is_file() else None)
+    return read_glossary(_yaml(path.read_text("utf-8")) if path.is_file() else None)
+
+
+def _yaml(text: str) -> Any:
+    # libyaml's safe loader reads the same data eight times faster (30 ms of every start).
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def read_glossary(data: Any) -> Glossary:
@@ -371,18 +389,22 @@ def read_glossary(data: Any) -> Glossary:
 class _Prepared(NamedTuple):
     """What a gloss reads of jieba, CC-CEDICT and gloss.yaml, ready to use, kept between processes.
 
-    weights: each word jieba can cut (its words with a count, the terms, CEDICT's words), as
-    UTF-16 bytes (half the size of a str of Han characters), → log(count) - log(total);
+    weights: by length, each word jieba can cut (its words with a count, the terms, CEDICT's
+    words) as UTF-16 bytes (half the size of a str of Han characters) → log(count) - log(total)
+    (one dict per length: a dict of all 380,000 words would be half empty slots);
     longest: first character → the most characters a word starting with it has;
-    floor: the weight of a character that is no word; senses: CC-CEDICT headword (UTF-16) → the
-    sense a gloss uses ("" when none is usable); data: gloss.yaml.
+    floor: the weight of a character that is no word;
+    senses: first character → "\n{rest of the headword}\t{sense}" for each CC-CEDICT headword
+    starting with it, UTF-8 (the sense a gloss uses, "" when none is usable): a sense is looked
+    up once per word a process meets, so it is found by a search, not kept as 118,000 objects;
+    data: gloss.yaml.
     """
 
     data: dict[str, Any]
-    weights: dict[bytes, float]
+    weights: list[dict[bytes, float]]
     longest: dict[str, int]
     floor: float
-    senses: dict[bytes, str]
+    senses: dict[str, bytes]
 
 
 def _prepared(terms: Mapping[str, str]) -> _Prepared:
@@ -395,13 +417,15 @@ def _prepared(terms: Mapping[str, str]) -> _Prepared:
     source = resources.files("transforms").joinpath("gloss.yaml").read_bytes()
     path = Path(tempfile.gettempdir()) / f"regwatch-glosstables-{_prepared_key(terms, source)}.marshal"
     try:
-        # From bytes: marshal.load on a file reads it in small pieces, three times slower.
-        loaded = marshal.loads(path.read_bytes())
+        # Mapped, not read: marshal.load on a file reads it in small pieces, three times slower,
+        # and a copy in memory would leave a hole of its size in the heap.
+        with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            loaded = marshal.loads(mapped)
     except (OSError, EOFError, ValueError, TypeError):
-        loaded = None  # absent, or cut short: built afresh
+        loaded = None  # absent, empty or cut short: built afresh
     if isinstance(loaded, tuple) and len(loaded) == len(_Prepared._fields):
         return _Prepared(*loaded)
-    prepared = _prepare(terms, yaml.safe_load(source.decode("utf-8")))
+    prepared = _prepare(terms, _yaml(source.decode("utf-8")))
     _write_marshal(path, tuple(prepared))
     return prepared
 
@@ -433,23 +457,20 @@ def _prepare(terms: Mapping[str, str], data: dict[str, Any]) -> _Prepared:
     logtotal = math.log(tokenizer.total)
     # One float per distinct count, shared by its words (marshal keeps the sharing).
     shared: dict[int, float] = {}
-    weights: dict[bytes, float] = {}
+    weights: list[dict[bytes, float]] = []
     longest: dict[str, int] = {}
     for word, count in tokenizer.FREQ.items():
         if count:  # a count of 0 marks a prefix, which jieba reads only to stop looking
             if count not in shared:
                 shared[count] = math.log(count) - logtotal
-            weights[word.encode("utf-16-le")] = shared[count]
+            weights += [{} for _ in range(len(word) + 1 - len(weights))]
+            weights[len(word)][word.encode("utf-16-le")] = shared[count]
             longest[word[0]] = max(longest.get(word[0], 0), len(word))
-    known: dict[str, str] = {}
-    senses: dict[bytes, str] = {}
+    entries: dict[str, list[str]] = {}
     for word, raw in cedict.items():
-        sense = _first_sense(raw) or ""
-        key = word.encode("utf-16-le")
-        senses[key] = known.setdefault(sense, sense)
-    # The same bytes object keys both tables, stored once.
-    keys = {key: key for key in weights}
-    senses = {keys.get(key, key): sense for key, sense in senses.items()}
+        entries.setdefault(word[0], []).append(f"\n{word[1:]}\t{_first_sense(raw) or ''}")
+    senses = {first: "".join((*rows, "\n")).encode() for first, rows in entries.items()}
+    _cedict.cache_clear()  # the raw text's 118,000 entries are not kept once prepared
     return _Prepared(data, weights, longest, math.log(1) - logtotal, senses)
 
 

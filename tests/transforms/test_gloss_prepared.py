@@ -59,9 +59,11 @@ def test_the_table_cuts_as_jieba_cuts(built: tuple[gloss._Tables, Any]) -> None:
 def test_the_table_keeps_cedicts_usable_sense_of_every_headword(built: tuple[gloss._Tables, Any]) -> None:
     tables, _ = built
     cedict = gloss._cedict()
-    assert len(tables.senses) == len(cedict)
-    for word in ("区块链", "标准", "征求", "深圳"):
-        assert tables.senses[word.encode("utf-16-le")] == (gloss._first_sense(cedict[word]) or "")
+    assert {word: tables.sense(word) for word in cedict} == {
+        word: gloss._first_sense(raw) or "" for word, raw in cedict.items()}
+    assert tables.sense("标准") == "standard"
+    # Not headwords: a word's tail, a word with a character added, one character CEDICT lacks.
+    assert [tables.sense(word) for word in ("块链", "区块链区", "㐀")] == [None, None, None]
 
 
 def test_kept_table_is_read_back_a_broken_one_rebuilt_other_terms_another(
@@ -73,6 +75,7 @@ def test_kept_table_is_read_back_a_broken_one_rebuilt_other_terms_another(
     assert read.weights is not tables.weights
     assert (read.weights, read.senses, read.longest, read.floor) == (
         tables.weights, tables.senses, tables.longest, tables.floor)
+    assert read.data == yaml.safe_load((HERE.parents[1] / "transforms" / "gloss.yaml").read_text("utf-8"))
 
     kept[0].write_bytes(b"\x00cut short")
     rebuilt = gloss._prepared(tables.terms)
