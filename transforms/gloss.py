@@ -177,7 +177,7 @@ def gloss(text: str, glossary: Glossary | None = None) -> str:
             english = rule.en.format(level=_level(rest), **parts)
             who = f"{_phrase(issuer.group('who'), table)}: " if issuer else ""
             return _tidy(who + english[:1].upper() + english[1:])
-    return _tidy(_phrase(text, table))
+    return _tidy(_phrase_of(text, table))  # a whole title seldom comes again: not kept
 
 
 def _level(text: str) -> str:
