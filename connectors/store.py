@@ -10,7 +10,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, TransportError
 from elasticsearch.helpers import streaming_bulk
 
-from connectors import es_templates
+from connectors import es_json, es_templates
 from records.notice import Notice
 from records.settings import setting
 
@@ -47,8 +47,9 @@ def connect(url: str | None = None) -> Elasticsearch:
         auth["api_key"] = os.environ["ES_API_KEY"]
     elif os.environ.get("ES_USERNAME"):
         auth["basic_auth"] = (os.environ["ES_USERNAME"], os.environ.get("ES_PASSWORD", ""))
+    # orjson for every body, sent and received (see es_json): the same JSON, in less CPU time.
     return Elasticsearch(urls, request_timeout=30, max_retries=max(2, len(urls)), retry_on_timeout=True,
-                         **auth)
+                         serializers=es_json.serializers(), **auth)
 
 
 def describe(exc: Exception) -> str:
