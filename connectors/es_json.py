@@ -16,8 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from elasticsearch.serializer import JsonSerializer, NdjsonSerializer
 from elastic_transport import Serializer
+from elasticsearch.serializer import JsonSerializer, NdjsonSerializer
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
