@@ -541,7 +541,7 @@ def source_states(es: Elasticsearch, source_ids: Sequence[str]) -> dict[str, dic
 
 def unannounced_by_source(es: Elasticsearch, source_ids: Sequence[str], *,
                           limit: int = 1000) -> dict[str, list[str]]:
-    """unannounced_ids of many sources with one search per 10,000 notices (oldest first)."""
+    """unannounced_ids of many sources with one search per _PAGE notices (oldest first)."""
     found: dict[str, list[str]] = {}
     query = {"bool": {"filter": [{"terms": {"source_id": list(dict.fromkeys(source_ids))}}],
                       "must_not": [{"exists": {"field": "announced_at"}}]}}
@@ -549,7 +549,7 @@ def unannounced_by_source(es: Elasticsearch, source_ids: Sequence[str], *,
     while source_ids:
         # The id, source and sort keys of each hit, from doc values, and nothing else: the answer
         # for a first cycle's notices was a few MB of _index, _score and _source to parse.
-        resp = es.search(index=NOTICES, size=10000, source=False, docvalue_fields=["source_id"],
+        resp = es.search(index=NOTICES, size=_PAGE, source=False, docvalue_fields=["source_id"],
                          query=query, sort=[{"fetched_at": "asc"}, {"id": "asc"}], search_after=after,
                          filter_path=["hits.hits._id", "hits.hits.fields", "hits.hits.sort"])
         hits = resp.get("hits", {}).get("hits", [])  # filter_path drops an empty list
@@ -557,10 +557,14 @@ def unannounced_by_source(es: Elasticsearch, source_ids: Sequence[str], *,
             ids = found.setdefault(hit["fields"]["source_id"][0], [])
             if len(ids) < limit:
                 ids.append(hit["_id"])
-        if len(hits) < 10000:
+        if len(hits) < _PAGE:
             break
         after = hits[-1]["sort"]
     return found
+
+
+# Hits per search of unannounced_by_source (Elasticsearch's default max_result_window).
+_PAGE = 10000
 
 
 def published_history(es: Elasticsearch, *, per_source: int = 50) -> dict[str, list[str]]:
