@@ -359,6 +359,9 @@ _RETRY_STATUS, _RETRIES, _BACKOFF = 429, 3, 1.0
 # Bulk metadata keys among an action's keys (as helpers.expand_action reads them); the rest
 # (or its `_source`) is the document line.
 _META = ("_id", "_index", "if_seq_no", "if_primary_term", "retry_on_conflict")
+# What is read of a bulk answer: each item's id, status and error (every item has a status, so
+# the items stay in the order of the actions); not its index, version, shards and result.
+_BULK_ANSWER = ["items.*._id", "items.*.status", "items.*.error"]
 
 
 def _lines(action: Mapping[str, Any], dumps: Callable[[Any], bytes]) -> bytes:
@@ -390,7 +393,7 @@ def _send(es: Elasticsearch, chunk: list[bytes]) -> list[dict[str, Any]]:
         if attempt:
             time.sleep(_BACKOFF * 2 ** (attempt - 1))
         try:
-            items = es.bulk(operations=b"".join(chunk))["items"]
+            items = es.bulk(operations=b"".join(chunk), filter_path=_BULK_ANSWER)["items"]
         except ApiError as exc:
             if attempt == _RETRIES or exc.status_code != _RETRY_STATUS:
                 raise
