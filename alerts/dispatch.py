@@ -10,7 +10,7 @@ from elasticsearch import Elasticsearch
 from alerts import ledger, subscriptions
 from alerts.deliver import DispatchResult, deliver
 from alerts.match import match_once
-from connectors.store import get_notices, mark_all_announced, mark_announced
+from connectors.store import get_notices, mark_announced, mark_unalerted
 from records.notice import Notice
 
 __all__ = ["DispatchResult", "dispatch"]
@@ -33,16 +33,16 @@ def dispatch(es: Elasticsearch, notice_ids: Sequence[str], *,
     result = DispatchResult()
     wanted = list(dict.fromkeys([*notice_ids, *ledger.unfinished_notice_ids(es, clock())]))
     subs = {s.id: s for s in subscriptions.list_all(es, mode="instant")}
+    if not subs:
+        # Nothing to match and no one to alert: the notices are handled at the stage they have.
+        mark_unalerted(es, wanted, clock().isoformat())
+        return result
     stages: dict[str, str | None] = {}
     matched: dict[str, list[Notice]] = defaultdict(list)
     # A chunk of notices at a time, keeping only the matched ones: a first cycle of thousands
-    # of publishers hands one dispatch tens of thousands of notices. With no instant
-    # subscription there is nothing to match or deliver: each chunk is marked handled at once.
+    # of publishers hands one dispatch tens of thousands of notices.
     for start in range(0, len(wanted), CHUNK):
         ids = wanted[start:start + CHUNK]
-        if not subs:
-            mark_all_announced(es, ids, clock().isoformat())
-            continue
         notices = {n.id: n for n in get_notices(es, ids)}
         stages.update({i: n.stage for i, n in notices.items()})
         for sub_id, hits in match_once(es, list(notices.values()), list(subs.values())).items():

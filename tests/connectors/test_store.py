@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Callable
@@ -246,3 +248,55 @@ def test_kibana_free_text_finds_either_language_through_the_glossary_terms(es) -
         return sorted(h["_source"]["url"] for h in es.search(index=store.NOTICES, query=query)["hits"]["hits"])
 
     assert kibana("smart contract") == kibana("智能合约") == ["https://x/en", "https://x/zh"]
+
+
+def _busy(es, busy: bool) -> None:
+    """Make Elasticsearch refuse writes to the notices with 429 (its flood-stage disk block)."""
+    es.indices.put_settings(index=store.NOTICES,
+                            settings={"index.blocks.read_only_allow_delete": True if busy else None})
+
+
+def test_a_bulk_refused_as_too_busy_is_sent_again_after_1_2_and_4_seconds(es) -> None:
+    notice = make_notice("https://www.miit.gov.cn/busy.html", "区块链 标准")
+    health = store.health_action("miit-yjzj", {"status": "ok"})
+    _busy(es, True)
+    try:
+        started = time.monotonic()
+        written = store.write_notices(es, [notice], also=[health])
+        elapsed = time.monotonic() - started
+    finally:
+        _busy(es, False)
+    assert 7 <= elapsed < 15  # 1 + 2 + 4 s of waiting, then the refusal is the notice's
+    assert list(written.rejected) == [notice.id] and "TOO_MANY_REQUESTS" in written.rejected[notice.id]
+    assert not written.also_rejected  # the health update beside it went through the first time
+    assert store.source_state(es, "miit-yjzj")["status"] == "ok"
+
+
+def test_a_notice_refused_while_elasticsearch_is_busy_is_written_once_it_is_not(es) -> None:
+    notice = make_notice("https://www.miit.gov.cn/busy.html", "区块链 标准")
+    _busy(es, True)
+    calm = threading.Timer(1.5, _busy, (es, False))  # between the second try (1 s) and the third (3 s)
+    calm.start()
+    try:
+        started = time.monotonic()
+        written = store.write_notices(es, [notice])
+        elapsed = time.monotonic() - started
+    finally:
+        calm.join()
+    assert elapsed >= 3 and not written.rejected and written.result([notice.id]).created == [notice.id]
+    assert es.get(index=store.NOTICES, id=notice.id)["found"]
+
+
+@pytest.mark.parametrize("actions, size, expected", [
+    (3, 5 * 1024 * 1024, [3, 3, 1]),  # at most so many actions per request
+    (2000, 1500, [1] * 7),           # nor more bytes than this, unless one action is larger
+    (2000, 5 * 1024 * 1024, [7]),
+])
+def test_bulk_requests_are_cut_by_actions_and_bytes(es, monkeypatch, actions, size, expected) -> None:
+    batch = [make_notice(f"https://www.miit.gov.cn/c{i}.html", "区块链 标准 " + "长" * 300) for i in range(7)]
+    monkeypatch.setattr(store, "_CHUNK_ACTIONS", actions)
+    monkeypatch.setattr(store, "_CHUNK_BYTES", size)
+    sent, send = [], store._send
+    monkeypatch.setattr(store, "_send", lambda es, chunk: sent.append(len(chunk)) or send(es, chunk))
+    assert sorted(store.upsert_notices(es, batch).created) == sorted(n.id for n in batch)
+    assert sent == expected and es.count(index=store.NOTICES)["count"] == 7

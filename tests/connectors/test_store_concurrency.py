@@ -72,6 +72,44 @@ def test_a_notice_whose_stage_moved_during_the_dispatch_stays_due(es) -> None:
     assert store.unannounced_ids(es, "miit-yjzj") == []
 
 
+def test_a_dispatch_with_no_one_to_alert_marks_each_notice_at_the_stage_it_has(es) -> None:
+    draft, other = notices("u", 2)
+    store.upsert_notices(es, [draft, other])
+    store.mark_announced(es, {other.id: other.stage}, "2026-11-29T01:00:00Z")
+    published = replace(draft, stage="published", content_hash="published")
+    assert store.upsert_notices(es, [published]).stage_changed == [draft.id]
+    store.mark_unalerted(es, [draft.id, other.id, "no-such-notice"], "2026-11-29T02:00:00Z")
+    assert store.unannounced_ids(es, "miit-yjzj") == []
+    got = {d["_id"]: d["_source"] for d in es.mget(index=store.NOTICES, ids=[draft.id, other.id])["docs"]}
+    assert got[draft.id]["announced_at"] == "2026-11-29T02:00:00Z" and got[draft.id]["stage"] == "published"
+    assert got[other.id]["announced_at"] == "2026-11-29T01:00:00Z"  # handled before: kept
+
+
+def test_a_poll_beside_a_dispatch_with_no_one_to_alert_loses_no_write(es) -> None:
+    batch = notices("v", 200)
+    store.upsert_notices(es, batch)
+    moved = [replace(n, stage="published", content_hash="p" + n.content_hash) for n in batch]
+    polled, _ = at_once(lambda: store.upsert_notices(es, moved),
+                        lambda: store.mark_unalerted(es, [n.id for n in batch], "2026-11-29T02:00:00Z"))
+    assert sorted(polled.stage_changed) == sorted(n.id for n in batch)
+    docs = es.mget(index=store.NOTICES, ids=[n.id for n in batch])["docs"]
+    # No 409 escaped either side and no write was lost: each notice has its new stage, marked
+    # handled at it or due again (written after the mark).
+    assert {d["_source"]["stage"] for d in docs} == {"published"}
+
+
+def test_unannounced_by_source_pages_through_every_source_oldest_first(es, monkeypatch) -> None:
+    monkeypatch.setattr(store, "_PAGE", 3)  # several pages from a few notices
+    older = [replace(n, fetched_at=f"2026-11-29T01:00:{i:02d}+00:00") for i, n in enumerate(notices("w", 4))]
+    newer = [replace(n, source_id="nist-csrc", fetched_at=f"2026-11-29T00:00:{i:02d}+00:00")
+             for i, n in enumerate(notices("x", 3))]
+    store.upsert_notices(es, older + newer + notices("y", 2))
+    store.mark_announced(es, {older[0].id: older[0].stage}, "2026-11-29T02:00:00Z")
+    got = store.unannounced_by_source(es, ["miit-yjzj", "nist-csrc", "never-polled"], limit=2)
+    assert got == {"miit-yjzj": [older[1].id, older[2].id], "nist-csrc": [newer[0].id, newer[1].id]}
+    assert store.unannounced_by_source(es, ["never-polled"]) == {}
+
+
 def test_cycles_starting_together_on_an_empty_cluster_all_install_the_indices(es) -> None:
     for index in store.INDICES.values():
         es.indices.delete(index=index)
@@ -89,7 +127,7 @@ def test_outcomes_recorded_at_once_for_one_source_all_merge(es) -> None:
         f"https://www.miit.gov.cn/{i}.html": f'"{i}"' for i in range(8)}
 
 
-def test_marking_all_announced_goes_chunk_by_chunk_and_keeps_earlier_marks(es, monkeypatch) -> None:
+def test_marking_unalerted_goes_chunk_by_chunk_and_keeps_earlier_marks(es, monkeypatch) -> None:
     monkeypatch.setattr(store, "_MGET_CHUNK", 7)  # 50 notices: 8 chunks, the last one short
     batch = notices("all", 50)
     store.upsert_notices(es, batch)
@@ -97,7 +135,7 @@ def test_marking_all_announced_goes_chunk_by_chunk_and_keeps_earlier_marks(es, m
     writes: list[int] = []
     real_write = store._write
     monkeypatch.setattr(store, "_write", lambda es_, actions: writes.append(len(actions)) or real_write(es_, actions))
-    store.mark_all_announced(es, [n.id for n in batch] + ["no-such-notice"], "2026-11-29T02:00:00Z")
+    store.mark_unalerted(es, [n.id for n in batch] + ["no-such-notice"], "2026-11-29T02:00:00Z")
     assert max(writes) <= 7 and sum(writes) == 49  # the one marked before is not written again
     assert store.unannounced_ids(es, "miit-yjzj") == []
     stamps = {d["_id"]: d["_source"]["announced_at"] for d in store._mget(es, [n.id for n in batch])}
