@@ -291,19 +291,28 @@ def mark_unalerted(es: Elasticsearch, ids: Sequence[str], when: str) -> None:
 def _mark(es: Elasticsearch, ids: list[str], when: str, due: Callable[[dict[str, Any]], bool]) -> None:
     # A chunk at a time: a first cycle of thousands of publishers marks tens of thousands of
     # notices, and one list of update actions for all of them was the cycle's peak of memory.
-    for start in range(0, len(ids), _MGET_CHUNK):
-        todo = ids[start:start + _MGET_CHUNK]
-        for _ in range(_ROUNDS):
-            if not todo:
-                break
-            docs = [d for d in _mget(es, todo, source_includes=["stage", "announced_at"])
-                    if d["_source"].get("announced_at") is None and due(d)]
-            todo = sorted(_write(es, [{"_op_type": "update", "_index": NOTICES, "_id": d["_id"],
-                                       "if_seq_no": d["_seq_no"], "if_primary_term": d["_primary_term"],
-                                       "doc": {"announced_at": when}} for d in docs]))
-        if todo:
-            raise StoreError(f"could not mark {len(todo)} notices announced: they kept changing, "
-                             f"first: {todo[0]}")
+    # Two chunks in flight: each update re-indexes its notice, and one bulk request at a time
+    # kept Elasticsearch on one core while this process only waited.
+    chunks = [ids[start:start + _MGET_CHUNK] for start in range(0, len(ids), _MGET_CHUNK)]
+    with ThreadPoolExecutor(2) as pool:
+        stuck = [i for left in pool.map(lambda chunk: _mark_chunk(es, chunk, when, due), chunks) for i in left]
+    if stuck:
+        raise StoreError(f"could not mark {len(stuck)} notices announced: they kept changing, "
+                         f"first: {stuck[0]}")
+
+
+def _mark_chunk(es: Elasticsearch, todo: list[str], when: str,
+                due: Callable[[dict[str, Any]], bool]) -> list[str]:
+    """Mark one chunk; return the ids still conflicting after _ROUNDS tries."""
+    for _ in range(_ROUNDS):
+        if not todo:
+            break
+        docs = [d for d in _mget(es, todo, source_includes=["stage", "announced_at"])
+                if d["_source"].get("announced_at") is None and due(d)]
+        todo = sorted(_write(es, [{"_op_type": "update", "_index": NOTICES, "_id": d["_id"],
+                                   "if_seq_no": d["_seq_no"], "if_primary_term": d["_primary_term"],
+                                   "doc": {"announced_at": when}} for d in docs]))
+    return todo
 
 
 def _existing(es: Elasticsearch, ids: list[str]) -> dict[str, dict[str, Any]]:
