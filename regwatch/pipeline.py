@@ -139,7 +139,10 @@ R = TypeVar("R")
 # this is (connectors.http.HostGates).
 # Publishers of one host polled side by side: while one normalises, waits for the writer or
 # backs off after a 500, the next one's request goes out (the gate still admits one at a time).
-LANES_PER_HOST = 2
+# 5, not 2: with two, a host's last publishers were first asked only once the ones before had
+# been normalised, so a publisher answering 500 began its retries late and the cycle waited on
+# them with nothing left to do (300 publishers on 60 hosts: 6.6-6.7 s -> 4.9-6.1 s a cycle).
+LANES_PER_HOST = 5
 
 
 def per_host(sources: Sequence[Source], fn: Callable[[Source], R], workers: int,
