@@ -21,7 +21,7 @@ CHUNK = 2000
 
 def dispatch(es: Elasticsearch, notice_ids: Sequence[str], *,
              clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-             flood_limit: int | None = None) -> DispatchResult:
+             flood_limit: int | None = None, retry_unfinished: bool = True) -> DispatchResult:
     """Deliver alerts for these notices (and earlier failures), each once; failures are listed.
 
     An alert another dispatcher is sending right now (its claim's lease is live) is skipped:
@@ -29,9 +29,12 @@ def dispatch(es: Elasticsearch, notice_ids: Sequence[str], *,
 
     Daily subscriptions are left to send_digests; more than `flood_limit` alerts for one
     subscription (default REGWATCH_FLOOD_LIMIT or 5) become one summary message.
+    `retry_unfinished=False` leaves earlier failures to the next full dispatch: a poll task
+    alerting its own notices must not spend its time on a failing channel's backlog.
     """
     result = DispatchResult()
-    wanted = list(dict.fromkeys([*notice_ids, *ledger.unfinished_notice_ids(es, clock())]))
+    retries = ledger.unfinished_notice_ids(es, clock()) if retry_unfinished else []
+    wanted = list(dict.fromkeys([*notice_ids, *retries]))
     subs = {s.id: s for s in subscriptions.list_all(es, mode="instant")}
     if not subs:
         # Nothing to match and no one to alert: the notices are handled at the stage they have.

@@ -14,10 +14,16 @@ its error (the task log and the operators' failure message show it; `regwatch so
 the `regwatch-sources` index have the details). The Airflow retry polls only the host's
 publishers not yet polled successfully in this run: one that succeeded is never fetched twice.
 
-**Alerts:** each host task, when it succeeds, emits its own event on the `regwatch_notices`
-Asset with the ids of its new and stage-changed notices in `extra` (none when nothing is new:
-the dispatch it triggers then has nothing to do). `dispatch_alerts` is scheduled on the Asset,
-so a slow host never holds back another host's alerts. Not through an AssetAlias, which could
+**Alerts:** each host task alerts its own new and stage-changed notices itself, right after
+writing them, when they are no more than the flood limit (REGWATCH_FLOOD_LIMIT, default 5):
+the usual case of a scheduled poll, and the Asset hop below (a dispatch run created, queued and
+started in a new process) cost seconds of every alert's latency (regwatch.tasks.alert_now; the
+ledger's claims keep two dispatchers from sending an alert twice). Then, when it succeeds, it
+emits its own event on the `regwatch_notices` Asset naming in `extra` the notices it left to
+`dispatch_alerts`: more than the flood limit (so one summary can cover several hosts), or those
+whose delivery failed (none when nothing is left: the dispatch it triggers then only sweeps up
+what is unannounced). `dispatch_alerts` is scheduled on the Asset, so a slow host never holds
+back another host's alerts. Not through an AssetAlias, which could
 leave out the event when nothing is new: Airflow 3.3.2 records an alias's first use with an
 INSERT that races when several host tasks finish at once, and on PostgreSQL the losers were
 set to failed, their notices unannounced (seen in `make scaleout`). Airflow emits events only for
@@ -61,11 +67,12 @@ def poll_publishers() -> None:
 
         tasks.apply_connections(only=["regwatch_es"])
         done = tasks.poll_host(host, manual=dag_run.run_type != "scheduled", run_start=dag_run.start_date)
-        outlet_events[NOTICES].extra = {"notice_ids": done.notice_ids}
+        left = tasks.alert_now(done.notice_ids)  # before a failure is raised: alert what was found
+        outlet_events[NOTICES].extra = {"notice_ids": left}
         failure = done.failure()
         if failure:
             raise tasks.PublisherFailed(failure)
-        return done.summary()
+        return {**done.summary(), "alerted_here": len(done.notice_ids) - len(left)}
 
     @task(outlets=[NOTICES])
     def announce_stranded(*, dag_run=None, outlet_events=None) -> list[str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
 
+from alerts.deliver import flood_limit
 from alerts.dispatch import dispatch
 from connectors import store
 from connectors.catalog import load_catalog
@@ -136,6 +137,33 @@ def poll_host(host: str, *, manual: bool, run_start: datetime, now: datetime | N
             ids += outcome.alertable
     result.notice_ids = list(dict.fromkeys(ids))
     return result
+
+
+def alert_now(notice_ids: list[str]) -> list[str]:
+    """Alert a host task's own new notices from the host task itself; return the ids left to
+    `dispatch_alerts` (named in the task's event): all of them when there are more than the
+    flood limit or the dispatch raised, those whose delivery failed otherwise.
+
+    Why here: the Asset hop (the scheduler creating a dispatch run, queueing it, a new task
+    process) was most of fetch -> alert. Why only up to the flood limit: more notices than one
+    subscription may get one by one (a first round, a publisher's backlog) go to
+    `dispatch_alerts`, which also takes every other unannounced notice, so one summary covers
+    several hosts' notices as before. Trade-off: several hosts each finding a few notices in
+    the same minute now send them one by one (each host up to the limit) where a dispatch run
+    could have summarised them together (before, that depended on how Airflow batched the
+    events into dispatch runs). Two dispatchers at once (this, a dispatch run, the CLI) are
+    safe: each alert is claimed in the ledger before it is sent (alerts/ledger.py).
+    """
+    if not notice_ids or len(notice_ids) > flood_limit():
+        return notice_ids
+    try:
+        apply_connections()
+        result = dispatch(_ready_es(), notice_ids, retry_unfinished=False)
+    except Exception as exc:  # noqa: BLE001 — the poll succeeded: dispatch_alerts gets them all
+        log.warning("alerting %d new notices from the poll task failed (%s); dispatch_alerts will",
+                    len(notice_ids), type(exc).__name__)
+        return notice_ids
+    return list(dict.fromkeys(nid for _, nid, _ in result.failed))
 
 
 def stranded_ids(run_start: datetime) -> list[str]:

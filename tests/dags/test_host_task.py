@@ -87,3 +87,73 @@ def test_a_dispatch_run_also_alerts_notices_whose_event_it_never_got(es, smtp) -
     es.indices.refresh(index=store.NOTICES)
     assert store.unannounced_ids(es, None) == []
     assert tasks.deliver([])["sent"] == 0 and len(smtp.messages) == 2
+
+
+def drafts(prefix: str, count: int) -> list:
+    from dataclasses import replace
+
+    from tests.alerts.test_dispatch import DRAFT
+
+    return [replace(DRAFT, id=f"{prefix}-{i}", url=f"https://www.miit.gov.cn/{prefix}-{i}.html") for i in range(count)]
+
+
+def subscribe_analyst(es) -> None:
+    from alerts import subscriptions as subs
+    from tests.alerts.test_dispatch import KNOWN
+
+    subs.save(es, subs.make("email", "analyst@example.org", subs.Filters(), known_sources=KNOWN))
+
+
+def test_a_host_task_alerts_a_few_new_notices_itself_and_leaves_a_flood_to_dispatch_alerts(
+        es, smtp, monkeypatch) -> None:
+    from connectors import store
+
+    monkeypatch.setenv("REGWATCH_FLOOD_LIMIT", "2")
+    few, many = drafts("few", 2), drafts("many", 3)
+    store.upsert_notices(es, [*few, *many])
+    subscribe_analyst(es)
+    assert tasks.alert_now([n.id for n in few]) == [] and len(smtp.messages) == 2  # one by one
+    # More than the flood limit: left to dispatch_alerts, which summarises them with the rest.
+    assert tasks.alert_now([n.id for n in many]) == [n.id for n in many] and len(smtp.messages) == 2
+    assert tasks.deliver([n.id for n in many])["sent"] == 3
+    assert len(smtp.messages) == 3 and smtp.messages[-1]["Subject"].startswith("[regwatch] 3 new notices")
+    es.indices.refresh(index=store.NOTICES)
+    assert store.unannounced_ids(es, None) == []
+    assert tasks.deliver([n.id for n in [*few, *many]])["sent"] == 0 and len(smtp.messages) == 3
+
+
+def test_an_alert_the_host_task_could_not_send_is_left_to_dispatch_alerts(es, smtp, monkeypatch) -> None:
+    from connectors import store
+
+    first, second = drafts("down", 2)
+    store.upsert_notices(es, [first, second])
+    subscribe_analyst(es)
+    monkeypatch.setenv("SMTP_PORT", "1")  # nothing listens there
+    assert tasks.alert_now([first.id]) == [first.id] and not smtp.messages  # named in its event
+    monkeypatch.setenv("SMTP_PORT", str(smtp.port))
+    # The next host task sends its own notice only: the earlier failure is dispatch_alerts' work.
+    assert tasks.alert_now([second.id]) == [] and len(smtp.messages) == 1
+    assert tasks.deliver([first.id])["sent"] == 1 and len(smtp.messages) == 2
+    assert tasks.deliver([first.id, second.id])["sent"] == 0 and len(smtp.messages) == 2
+
+
+def test_a_host_task_and_a_dispatch_run_at_once_send_each_alert_once(es, smtp) -> None:
+    """The host task alerts while dispatch_alerts (triggered by another host's event) sweeps
+    every unannounced notice, the same ones among them: the ledger's claims decide who sends."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from connectors import store
+
+    found = drafts("race", 4)
+    store.upsert_notices(es, found)
+    subscribe_analyst(es)
+    ids = [n.id for n in found]
+    with ThreadPoolExecutor(3) as pool:
+        left = pool.submit(tasks.alert_now, ids)
+        sweeps = [pool.submit(tasks.deliver, []) for _ in range(2)]
+        assert left.result() == [] and all(s.exception() is None for s in sweeps)
+    subjects = [m["Subject"] for m in smtp.messages]
+    assert len(subjects) == 4 and all(sum(f"/race-{i}" in str(m.get_body(("plain",)).get_content())
+                                           for m in smtp.messages) == 1 for i in range(4))
+    es.indices.refresh(index=store.NOTICES)
+    assert store.unannounced_ids(es, None) == []
