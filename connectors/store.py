@@ -296,13 +296,22 @@ def _mark(es: Elasticsearch, handled: Mapping[str, object], when: str) -> None:
     for _ in range(_ROUNDS):
         if not todo:
             return
-        docs = _mget(es, list(todo), source_includes=["stage", "announced_at"])
-        due = [d for d in docs if d["_source"].get("announced_at") is None
-               and todo[d["_id"]] in (_ANY_STAGE, d["_source"].get("stage"))]
-        conflicts = _write(es, [{"_op_type": "update", "_index": NOTICES, "_id": d["_id"],
-                                 "if_seq_no": d["_seq_no"], "if_primary_term": d["_primary_term"],
-                                 "doc": {"announced_at": when}} for d in due])
-        todo = {i: todo[i] for i in conflicts}
+        ids, sent, failures = list(todo), False, []
+        # _MGET_CHUNK notices read and marked at a time, refreshed once: a first cycle of
+        # thousands of publishers hands one dispatch tens of thousands, and all of them read
+        # before any was marked made the dispatch the cycle's peak of memory.
+        for start in range(0, len(ids), _MGET_CHUNK):
+            docs = _mget(es, ids[start:start + _MGET_CHUNK], source_includes=["stage", "announced_at"])
+            actions = [{"_op_type": "update", "_index": NOTICES, "_id": d["_id"],
+                        "if_seq_no": d["_seq_no"], "if_primary_term": d["_primary_term"],
+                        "doc": {"announced_at": when}} for d in docs
+                       if d["_source"].get("announced_at") is None
+                       and todo[d["_id"]] in (_ANY_STAGE, d["_source"].get("stage"))]
+            sent |= bool(actions)
+            failures += _bulk(es, actions)
+        if sent:
+            es.indices.refresh(index=NOTICES)  # the next cycle's unannounced search sees them
+        todo = {i: todo[i] for i in _conflicts(failures)}
     if todo:
         raise StoreError(f"could not mark {len(todo)} notices announced: they kept changing, "
                          f"first: {next(iter(todo))}")
@@ -329,6 +338,12 @@ def _write(es: Elasticsearch, actions: list[dict[str, Any]]) -> set[str]:
         return set()
     failures = _bulk(es, actions)
     es.indices.refresh(index=actions[0]["_index"])
+    return _conflicts(failures)
+
+
+def _conflicts(failures: list[dict[str, Any]]) -> set[str]:
+    """The ids of these failed bulk items that lost to a concurrent write (409); raise if any
+    failed otherwise."""
     rejected = [f for f in failures if f.get("status") != 409]
     if rejected:
         raise StoreError(f"{len(rejected)} documents rejected by Elasticsearch, first: "
