@@ -297,11 +297,11 @@ def _mark(es: Elasticsearch, handled: Mapping[str, object], when: str) -> None:
         if not todo:
             return
         ids, sent, failures = list(todo), False, []
-        # _MGET_CHUNK notices read and marked at a time, refreshed once: a first cycle of
-        # thousands of publishers hands one dispatch tens of thousands, and all of them read
-        # before any was marked made the dispatch the cycle's peak of memory.
-        for start in range(0, len(ids), _MGET_CHUNK):
-            docs = _mget(es, ids[start:start + _MGET_CHUNK], source_includes=["stage", "announced_at"])
+        # _MARK_CHUNK notices read and marked at a time (one bulk request each), refreshed
+        # once: a first cycle of thousands of publishers hands one dispatch tens of thousands,
+        # and all of them read before any was marked made the dispatch the cycle's memory peak.
+        for start in range(0, len(ids), _MARK_CHUNK):
+            docs = _mget(es, ids[start:start + _MARK_CHUNK], source_includes=["stage", "announced_at"])
             actions = [{"_op_type": "update", "_index": NOTICES, "_id": d["_id"],
                         "if_seq_no": d["_seq_no"], "if_primary_term": d["_primary_term"],
                         "doc": {"announced_at": when}} for d in docs
@@ -482,6 +482,7 @@ def get_notices(es: Elasticsearch, ids: Sequence[str]) -> list[Notice]:
 # Ids per mget: a first cycle of thousands of publishers hands tens of thousands of notices to
 # one dispatch, and one answer for all of them would be hundreds of MiB of JSON at once.
 _MGET_CHUNK = 1000
+_MARK_CHUNK = 2 * _MGET_CHUNK
 
 
 def _mget(es: Elasticsearch, ids: Sequence[str], **kwargs: Any) -> Iterator[dict[str, Any]]:

@@ -125,3 +125,14 @@ def test_outcomes_recorded_at_once_for_one_source_all_merge(es) -> None:
     cache = store.source_state(es, "miit-yjzj")["http_cache"]
     assert {url: v["etag"] for url, v in cache.items()} == {
         f"https://www.miit.gov.cn/{i}.html": f'"{i}"' for i in range(8)}
+
+
+def test_a_dispatch_marks_its_notices_a_chunk_at_a_time(es, monkeypatch) -> None:
+    monkeypatch.setattr(store, "_MGET_CHUNK", 2)
+    monkeypatch.setattr(store, "_MARK_CHUNK", 3)
+    batch = notices("m", 7)
+    store.upsert_notices(es, batch)
+    store.mark_announced(es, {n.id: n.stage for n in batch[:5]}, "2026-11-29T02:00:00Z")
+    assert sorted(store.unannounced_ids(es, "miit-yjzj")) == sorted(n.id for n in batch[5:])
+    store.mark_unalerted(es, [n.id for n in batch], "2026-11-29T03:00:00Z")
+    assert store.unannounced_ids(es, "miit-yjzj") == []
