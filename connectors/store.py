@@ -276,7 +276,7 @@ def mark_announced(es: Elasticsearch, handled: Mapping[str, str | None], when: s
     A notice whose stage moved meanwhile (a poll beside the dispatch) stays unannounced: its
     new stage is still due. Conditional partial updates, re-read on conflict; no scripts needed.
     """
-    _mark(es, list(handled), when, lambda hit: hit["_source"].get("stage") == handled[hit["_id"]])
+    _mark(es, dict(handled), when)
 
 
 def mark_unalerted(es: Elasticsearch, ids: Sequence[str], when: str) -> None:
@@ -285,34 +285,44 @@ def mark_unalerted(es: Elasticsearch, ids: Sequence[str], when: str) -> None:
     Each is read once, here, rather than once for its stage and again to mark it: that was a
     second mget of every notice of a first cycle.
     """
-    _mark(es, list(ids), when, lambda hit: True)
+    _mark(es, dict.fromkeys(ids, _ANY_STAGE), when)
 
 
-def _mark(es: Elasticsearch, ids: list[str], when: str, due: Callable[[dict[str, Any]], bool]) -> None:
-    # A chunk at a time: a first cycle of thousands of publishers marks tens of thousands of
-    # notices, and one list of update actions for all of them was the cycle's peak of memory.
-    # Two chunks in flight: each update re-indexes its notice, and one bulk request at a time
-    # kept Elasticsearch on one core while this process only waited.
-    chunks = [ids[start:start + _MGET_CHUNK] for start in range(0, len(ids), _MGET_CHUNK)]
-    with ThreadPoolExecutor(2) as pool:
-        stuck = [i for left in pool.map(lambda chunk: _mark_chunk(es, chunk, when, due), chunks) for i in left]
-    if stuck:
-        raise StoreError(f"could not mark {len(stuck)} notices announced: they kept changing, "
-                         f"first: {stuck[0]}")
+_ANY_STAGE = object()  # in _mark's todo: whatever stage the notice has when it is read
 
 
-def _mark_chunk(es: Elasticsearch, todo: list[str], when: str,
-                due: Callable[[dict[str, Any]], bool]) -> list[str]:
-    """Mark one chunk; return the ids still conflicting after _ROUNDS tries."""
+def _mark(es: Elasticsearch, handled: Mapping[str, object], when: str) -> None:
+    todo = dict(handled)
     for _ in range(_ROUNDS):
         if not todo:
-            break
-        docs = [d for d in _mget(es, todo, source_includes=["stage", "announced_at"])
-                if d["_source"].get("announced_at") is None and due(d)]
-        todo = sorted(_write(es, [{"_op_type": "update", "_index": NOTICES, "_id": d["_id"],
-                                   "if_seq_no": d["_seq_no"], "if_primary_term": d["_primary_term"],
-                                   "doc": {"announced_at": when}} for d in docs]))
-    return todo
+            return
+        # _MARK_CHUNK notices read and marked at a time (one bulk request each), refreshed
+        # once: a first cycle of thousands of publishers hands one dispatch tens of thousands,
+        # and all of them read before any was marked made the dispatch the cycle's memory peak.
+        # Two chunks in flight: each update re-indexes its notice, and one bulk request at a
+        # time kept Elasticsearch on one core while this process only waited.
+        ids = list(todo)
+        chunks = [ids[start:start + _MARK_CHUNK] for start in range(0, len(ids), _MARK_CHUNK)]
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(lambda chunk: _mark_chunk(es, chunk, todo, when), chunks))
+        if any(sent for sent, _ in results):
+            es.indices.refresh(index=NOTICES)  # the next cycle's unannounced search sees them
+        todo = {i: todo[i] for i in _conflicts([f for _, failures in results for f in failures])}
+    if todo:
+        raise StoreError(f"could not mark {len(todo)} notices announced: they kept changing, "
+                         f"first: {next(iter(todo))}")
+
+
+def _mark_chunk(es: Elasticsearch, ids: list[str], todo: Mapping[str, object],
+                when: str) -> tuple[bool, list[dict[str, Any]]]:
+    """Mark the due ones of these notices; whether any was written, and the bulk failures."""
+    docs = _mget(es, ids, source_includes=["stage", "announced_at"])
+    actions = [{"_op_type": "update", "_index": NOTICES, "_id": d["_id"],
+                "if_seq_no": d["_seq_no"], "if_primary_term": d["_primary_term"],
+                "doc": {"announced_at": when}} for d in docs
+               if d["_source"].get("announced_at") is None
+               and todo[d["_id"]] in (_ANY_STAGE, d["_source"].get("stage"))]
+    return bool(actions), _bulk(es, actions) if actions else []
 
 
 def _existing(es: Elasticsearch, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -336,6 +346,12 @@ def _write(es: Elasticsearch, actions: list[dict[str, Any]]) -> set[str]:
         return set()
     failures = _bulk(es, actions)
     es.indices.refresh(index=actions[0]["_index"])
+    return _conflicts(failures)
+
+
+def _conflicts(failures: list[dict[str, Any]]) -> set[str]:
+    """The ids of these failed bulk items that lost to a concurrent write (409); raise if any
+    failed otherwise."""
     rejected = [f for f in failures if f.get("status") != 409]
     if rejected:
         raise StoreError(f"{len(rejected)} documents rejected by Elasticsearch, first: "
@@ -474,6 +490,7 @@ def get_notices(es: Elasticsearch, ids: Sequence[str]) -> list[Notice]:
 # Ids per mget: a first cycle of thousands of publishers hands tens of thousands of notices to
 # one dispatch, and one answer for all of them would be hundreds of MiB of JSON at once.
 _MGET_CHUNK = 1000
+_MARK_CHUNK = 2 * _MGET_CHUNK
 
 
 def _mget(es: Elasticsearch, ids: Sequence[str], **kwargs: Any) -> Iterator[dict[str, Any]]:

@@ -127,17 +127,12 @@ def test_outcomes_recorded_at_once_for_one_source_all_merge(es) -> None:
         f"https://www.miit.gov.cn/{i}.html": f'"{i}"' for i in range(8)}
 
 
-def test_marking_unalerted_goes_chunk_by_chunk_and_keeps_earlier_marks(es, monkeypatch) -> None:
-    monkeypatch.setattr(store, "_MGET_CHUNK", 7)  # 50 notices: 8 chunks, the last one short
-    batch = notices("all", 50)
+def test_a_dispatch_marks_its_notices_a_chunk_at_a_time(es, monkeypatch) -> None:
+    monkeypatch.setattr(store, "_MGET_CHUNK", 2)
+    monkeypatch.setattr(store, "_MARK_CHUNK", 3)
+    batch = notices("m", 7)
     store.upsert_notices(es, batch)
-    store.mark_announced(es, {batch[0].id: batch[0].stage}, "2026-11-29T01:00:00Z")
-    writes: list[int] = []
-    real_write = store._write
-    monkeypatch.setattr(store, "_write", lambda es_, actions: writes.append(len(actions)) or real_write(es_, actions))
-    store.mark_unalerted(es, [n.id for n in batch] + ["no-such-notice"], "2026-11-29T02:00:00Z")
-    assert max(writes) <= 7 and sum(writes) == 49  # the one marked before is not written again
+    store.mark_announced(es, {n.id: n.stage for n in batch[:5]}, "2026-11-29T02:00:00Z")
+    assert sorted(store.unannounced_ids(es, "miit-yjzj")) == sorted(n.id for n in batch[5:])
+    store.mark_unalerted(es, [n.id for n in batch], "2026-11-29T03:00:00Z")
     assert store.unannounced_ids(es, "miit-yjzj") == []
-    stamps = {d["_id"]: d["_source"]["announced_at"] for d in store._mget(es, [n.id for n in batch])}
-    assert stamps[batch[0].id] == "2026-11-29T01:00:00Z"
-    assert set(stamps.values()) == {"2026-11-29T01:00:00Z", "2026-11-29T02:00:00Z"}
