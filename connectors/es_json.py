@@ -16,8 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from elastic_transport import Serializer
-from elasticsearch.serializer import JsonSerializer, NdjsonSerializer
+from elasticsearch.serializer import JsonSerializer, NdjsonSerializer, Serializer
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
