@@ -21,30 +21,28 @@ from elasticsearch.serializer import JsonSerializer, NdjsonSerializer, Serialize
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
-class OrjsonSerializer(JsonSerializer):
+class _Orjson:
+    """json_dumps/json_loads with orjson, for either serializer below (the next class in the
+    MRO is the standard library one: what orjson refuses goes to it)."""
+
+    default: Any
+
+    def json_dumps(self, data: Any) -> bytes:
+        try:
+            return orjson.dumps(data, default=self.default, option=_OPTIONS)
+        except orjson.JSONEncodeError:
+            return super().json_dumps(data)  # type: ignore[misc]  # its answer or its error, as before
+
+    def json_loads(self, data: bytes) -> Any:
+        return orjson.loads(data)
+
+
+class OrjsonSerializer(_Orjson, JsonSerializer):
     """application/json (and Elasticsearch's compatibility mimetype of it) with orjson."""
 
-    def json_dumps(self, data: Any) -> bytes:
-        try:
-            return orjson.dumps(data, default=self.default, option=_OPTIONS)
-        except orjson.JSONEncodeError:
-            return super().json_dumps(data)  # its answer or its error, as before
 
-    def json_loads(self, data: bytes) -> Any:
-        return orjson.loads(data)
-
-
-class OrjsonNdjsonSerializer(NdjsonSerializer):
+class OrjsonNdjsonSerializer(_Orjson, NdjsonSerializer):
     """application/x-ndjson (bulk and msearch bodies) with orjson, line by line."""
-
-    def json_dumps(self, data: Any) -> bytes:
-        try:
-            return orjson.dumps(data, default=self.default, option=_OPTIONS)
-        except orjson.JSONEncodeError:
-            return super().json_dumps(data)
-
-    def json_loads(self, data: bytes) -> Any:
-        return orjson.loads(data)
 
 
 def serializers() -> dict[str, Serializer]:

@@ -562,7 +562,7 @@ def _tokenizer(terms: list[str], dictionary: Mapping[str, str]) -> Any:
             # jieba's 2020 corpus lacks words CEDICT has (区块链): a modest count keeps them
             # whole without outweighing the words jieba has seen.
             tokenizer.add_word(word, freq=_CEDICT_FREQ)
-    _write_table(cache, (tokenizer.FREQ, tokenizer.total))
+    _write_marshal(cache, (tokenizer.FREQ, tokenizer.total))
     return tokenizer
 
 
@@ -586,10 +586,6 @@ def _read_table(path: Path) -> tuple[dict[str, int], int] | None:
             and isinstance(loaded[1], int)):
         return loaded[0], loaded[1]
     return None
-
-
-def _write_table(path: Path, table: tuple[dict[str, int], int]) -> None:
-    _write_marshal(path, table)
 
 
 def _write_marshal(path: Path, value: Any) -> None:
